@@ -1,0 +1,3 @@
+"""OpenCTI connector importing the daily VigilIntel threat-intelligence reports."""
+
+__version__ = "0.1.0"

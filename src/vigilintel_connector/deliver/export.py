@@ -1,0 +1,54 @@
+"""Deliver to a directory: one bundle file per imported day and a machine-readable summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from vigilintel_connector.pipeline import DayResult
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A reader never sees half a file, even if the export is interrupted."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_day(out_dir: Path, result: DayResult) -> None:
+    if result.output is None:
+        return
+    payload = json.dumps(result.output.bundle, ensure_ascii=False, indent=1, sort_keys=False)
+    _write_atomically(out_dir / f"{result.day.isoformat()}.json", payload.encode())
+
+
+def summary_entry(result: DayResult) -> dict[str, Any]:
+    return {
+        "date": result.day.isoformat(),
+        "status": str(result.status),
+        "files": result.files,
+        "format": result.format,
+        "objects": result.objects,
+        "dropped": dict(sorted(result.dropped.items())),
+        "message": result.message,
+    }
+
+
+def write_summary(
+    out_dir: Path, results: Iterable[DayResult], source: str, language: str
+) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    summary = {
+        "generated_at": now.isoformat().replace("+00:00", "Z"),
+        "source": source,
+        "language": language,
+        "days": [summary_entry(r) for r in sorted(results, key=lambda r: r.day)],
+    }
+    _write_atomically(
+        out_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode()
+    )
+    return summary

@@ -1,0 +1,1 @@
+"""Turn upstream's LLM-generated STIX into clean, stable STIX (dict-based, no stix2 objects)."""

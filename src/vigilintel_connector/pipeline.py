@@ -1,0 +1,166 @@
+"""One day, start to finish: plan candidates, fetch, judge, normalise. No delivery, no state.
+
+The same function serves the export and the connector, so an export shows exactly what the
+connector would send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from vigilintel_connector.log import Logger
+from vigilintel_connector.normalise.result import DayBundle
+from vigilintel_connector.normalise.stix import normalise_day
+from vigilintel_connector.select.candidates import Candidate, Format, plan_day
+from vigilintel_connector.select.content import carries_intelligence, is_bundle
+from vigilintel_connector.source.documents import (
+    DocumentError,
+    EmptyDocument,
+    parse_json_document,
+)
+from vigilintel_connector.source.http import FetchError
+from vigilintel_connector.source.upstream import ListedFile, Listing, git_blob_sha
+
+
+class DayStatus(StrEnum):
+    IMPORTED = "imported"
+    NO_CONTENT = "no-content"
+    MISSING = "missing"
+    ERROR = "error"
+
+
+@dataclass
+class DayResult:
+    day: dt.date
+    status: DayStatus
+    message: str
+    format: Format | None = None
+    files: list[str] = field(default_factory=list)  # used, or examined when not imported
+    shas: dict[str, str] = field(default_factory=dict)
+    output: DayBundle | None = None
+
+    @property
+    def objects(self) -> int:
+        return self.output.object_count if self.output else 0
+
+    @property
+    def dropped(self) -> Counter[str]:
+        return self.output.dropped if self.output else Counter()
+
+    @property
+    def content_key(self) -> str:
+        """Identifies exactly what was imported: a rewrite upstream changes it."""
+        return "+".join(self.shas[p] for p in self.files)
+
+
+@dataclass(frozen=True)
+class DayOptions:
+    languages: tuple[str, ...]
+    formats: str = "auto"
+    excluded_hosts: frozenset[str] = frozenset()
+
+
+Fetch = Callable[[str], bytes]
+
+
+class _NotContent(Exception):
+    """The candidate was read fine but carries no intelligence."""
+
+
+def _read(candidate: Candidate, fetch: Fetch, shas: dict[str, str]) -> list[Any]:
+    """Fetch and parse; ``shas`` records every file actually read, even if a later one fails."""
+    documents = []
+    for listed in candidate.files:
+        content = fetch(listed.file.path)
+        shas[listed.file.path] = git_blob_sha(content)
+        documents.append(parse_json_document(content, listed.file.path))
+    return documents
+
+
+def _build(candidate: Candidate, documents: list[Any], day: dt.date, opts: DayOptions) -> DayBundle:
+    if candidate.format == "json":
+        raise _NotContent("daily JSON report (conversion not available yet)")
+    for path, document in zip(candidate.paths, documents, strict=True):
+        if not is_bundle(document):
+            raise DocumentError(f"{path}: not a STIX bundle")
+    if not any(carries_intelligence(d) for d in documents):
+        raise _NotContent("STIX stub without intelligence")
+    return normalise_day(documents, day, opts.languages, opts.excluded_hosts)
+
+
+def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOptions) -> DayResult:
+    """Try the day's candidates best first; a failed candidate never makes the day 'done'."""
+    if not files:
+        return DayResult(day, DayStatus.MISSING, "nothing published for this day")
+    errors: list[str] = []
+    seen: list[str] = []
+    examined: dict[str, str] = {}
+    for candidate in plan_day(files, opts.languages, opts.formats):
+        shas: dict[str, str] = {}
+        try:
+            documents = _read(candidate, fetch, shas)
+            output = _build(candidate, documents, day, opts)
+        except EmptyDocument as exc:
+            seen.append(str(exc))
+        except (FetchError, DocumentError) as exc:
+            errors.append(str(exc))
+        except _NotContent as exc:
+            seen.append(f"{', '.join(candidate.paths)}: {exc}")
+        else:
+            message = f"{output.object_count} objects from {', '.join(candidate.paths)}"
+            return DayResult(
+                day, DayStatus.IMPORTED, message, candidate.format, candidate.paths, shas, output
+            )
+        examined.update(shas)
+    status = DayStatus.ERROR if errors else DayStatus.NO_CONTENT
+    if not errors and not seen:
+        seen = [f"{', '.join(f.file.path for f in files)}: no usable file"]
+    return DayResult(day, status, "; ".join(errors + seen), files=list(examined), shas=examined)
+
+
+def process_days(
+    days: Iterable[dt.date],
+    listing: Listing,
+    fetch: Fetch,
+    opts: DayOptions,
+    logger: Logger,
+    concurrency: int = 1,
+) -> Iterator[DayResult]:
+    """Process days in parallel (fetching dominates), yielding results in date order."""
+
+    def one(day: dt.date) -> DayResult:
+        try:
+            result = process_day(day, listing.for_day(day), fetch, opts)
+        except Exception as exc:  # a bug on one day's data must not stop the others
+            logger.error(
+                "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
+            )
+            result = DayResult(day, DayStatus.ERROR, f"internal error: {exc!r}")
+        _log_result(logger, result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        yield from pool.map(one, sorted(days))
+
+
+def _log_result(logger: Logger, result: DayResult) -> None:
+    meta = {
+        "day": str(result.day),
+        "status": str(result.status),
+        "files": result.files,
+        "objects": result.objects,
+        "dropped": dict(result.dropped),
+        "detail": result.message,
+    }
+    if result.status is DayStatus.ERROR:
+        logger.error("Day could not be processed", meta)
+    elif result.status is DayStatus.MISSING:
+        logger.warning("No report published for this day", meta)
+    else:
+        logger.info("Day processed", meta)

@@ -1,0 +1,117 @@
+"""HTTP access to upstream: polite retries, bounded bodies, no secret leaking to the wrong host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from vigilintel_connector import __version__
+
+USER_AGENT = f"vigilintel-opencti-connector/{__version__} (+https://github.com/kidrek/VigilIntel)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class FetchError(Exception):
+    """A file could not be had; ``unreachable``: no HTTP answer at all (DNS, refused, reset)."""
+
+    def __init__(self, message: str, *, status: int | None = None, unreachable: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.unreachable = unreachable
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    retries: int = 5
+    backoff_factor: float = 1.0
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    max_bytes: int = 20 * 1024 * 1024
+
+
+class HttpClient:
+    """A requests session whose adapter retries 429/5xx and connection errors with backoff.
+
+    urllib3's ``Retry`` honours ``Retry-After`` on 429/503 and grows the delay exponentially
+    otherwise; failures after the last try come back as ``FetchError`` with the cause.
+    """
+
+    def __init__(self, policy: HttpPolicy):
+        self.policy = policy
+        retry = Retry(
+            total=policy.retries,
+            connect=policy.retries,
+            read=policy.retries,
+            status=policy.retries,
+            backoff_factor=policy.backoff_factor,
+            backoff_max=120,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.requests_made = 0
+        self.bytes_received = 0
+
+    def _timeouts(self) -> tuple[float, float]:
+        return (min(self.policy.connect_timeout, self.policy.timeout), self.policy.timeout)
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> bytes:
+        """GET a body, refusing it while streaming once it exceeds the size cap."""
+        limit = self.policy.max_bytes
+        self.requests_made += 1
+        try:
+            with self.session.get(
+                url, headers=headers, timeout=self._timeouts(), stream=True
+            ) as response:
+                if response.status_code != 200:
+                    raise FetchError(
+                        f"HTTP {response.status_code} for {url}", status=response.status_code
+                    )
+                declared = response.headers.get("Content-Length")
+                if declared and declared.isdigit() and int(declared) > limit:
+                    raise FetchError(f"{url} is {declared} bytes, over the {limit}-byte cap")
+                chunks: list[bytes] = []
+                received = 0
+                for chunk in response.iter_content(chunk_size=65536):
+                    received += len(chunk)
+                    if received > limit:
+                        raise FetchError(f"{url} exceeds the {limit}-byte cap")
+                    chunks.append(chunk)
+                self.bytes_received += received
+                return b"".join(chunks)
+        except requests.exceptions.RetryError as exc:
+            raise FetchError(f"{url}: gave up after retries ({_cause(exc)})") from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise FetchError(f"{url}: {_cause(exc)}", unreachable=True) from None
+        except requests.exceptions.RequestException as exc:
+            raise FetchError(f"{url}: {_cause(exc)}") from None
+
+    def head(self, url: str) -> tuple[int, int | None]:
+        """Availability check: status code and declared size, without downloading the body."""
+        self.requests_made += 1
+        try:
+            response = self.session.head(url, timeout=self._timeouts(), allow_redirects=True)
+        except requests.exceptions.RetryError as exc:
+            raise FetchError(f"{url}: gave up after retries ({_cause(exc)})") from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise FetchError(f"{url}: {_cause(exc)}", unreachable=True) from None
+        except requests.exceptions.RequestException as exc:
+            raise FetchError(f"{url}: {_cause(exc)}") from None
+        size = response.headers.get("Content-Length")
+        return response.status_code, int(size) if size and size.isdigit() else None
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason, short: 'Read timed out', 'Connection refused', 'too many 500'."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    text = str(reason or exc)
+    return text if len(text) < 300 else text[:300] + "…"

@@ -1,0 +1,78 @@
+"""What upstream's file names mean.
+
+Upstream renamed its daily STIX file twice and publishes several other artefacts per day
+(see the project's data notes). Every name we understand is listed here, and only here, so a new
+rename is a one-line change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FileKind(StrEnum):
+    STIX_PER_LANGUAGE = "stix-per-language"  # era A: report.stix_fr.json / report.stix_en.json
+    STIX_BILINGUAL = "stix-bilingual"  # era B: report-stix.json
+    STIX_TEMPLATE = "stix-template"  # era C: report.stix.json, always an empty template
+    JSON_REPORT = "json-report"  # report.json, the source STIX was generated from
+    JSON_BETA = "json-beta"  # report-BETA.json
+
+    @property
+    def is_stix(self) -> bool:
+        return self in (self.STIX_PER_LANGUAGE, self.STIX_BILINGUAL, self.STIX_TEMPLATE)
+
+
+_SUFFIXES: dict[str, tuple[FileKind, str | None]] = {
+    "report.stix_fr.json": (FileKind.STIX_PER_LANGUAGE, "fr"),
+    "report.stix_en.json": (FileKind.STIX_PER_LANGUAGE, "en"),
+    "report-stix.json": (FileKind.STIX_BILINGUAL, None),
+    "report.stix.json": (FileKind.STIX_TEMPLATE, None),
+    "report.json": (FileKind.JSON_REPORT, None),
+    "report-BETA.json": (FileKind.JSON_BETA, None),
+}
+
+_DAILY = re.compile(r"(\d{4})/(\d{2})/(\d{4})-(\d{2})-(\d{2})-([A-Za-z0-9._-]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class DailyFile:
+    """One upstream file that may carry a day's intelligence."""
+
+    path: str
+    day: dt.date
+    kind: FileKind
+    language: str | None
+
+
+def is_safe_path(path: str) -> bool:
+    """Reject listing entries that could escape the repository or the output folder."""
+    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def parse_daily_path(path: str) -> DailyFile | None:
+    """Return what a repository path is, or None for anything that is not a daily data file."""
+    if not is_safe_path(path):
+        return None
+    match = _DAILY.fullmatch(path)
+    if not match:
+        return None
+    folder_year, folder_month, year, month, day, suffix = match.groups()
+    if (folder_year, folder_month) != (year, month) or suffix not in _SUFFIXES:
+        return None
+    try:
+        date = dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    kind, language = _SUFFIXES[suffix]
+    return DailyFile(path=path, day=date, kind=kind, language=language)
+
+
+def expected_paths(day: dt.date) -> list[str]:
+    """Every name a day's data file has had; probed when no listing can be had."""
+    prefix = f"{day:%Y/%m}/{day.isoformat()}-"
+    return [prefix + suffix for suffix in _SUFFIXES]

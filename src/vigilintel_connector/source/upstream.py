@@ -1,0 +1,196 @@
+"""Where upstream lives: a GitHub-like HTTP mirror or a local directory (e.g. a ``git clone``).
+
+Both answer the same two questions: which daily files exist (with a git blob SHA when it can be
+known without downloading) and what bytes a file holds. Everything past this module works on those
+answers only, so tests and mirrors need no GitHub.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote, urlsplit
+
+from vigilintel_connector.log import Logger
+from vigilintel_connector.source.http import FetchError, HttpClient
+from vigilintel_connector.source.paths import DailyFile, expected_paths, parse_daily_path
+
+GITHUB_API_HOSTS = frozenset({"api.github.com"})
+
+
+class SourceUnreachable(Exception):
+    """Neither the listing nor any file could be reached: nothing can be said about any day."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListedFile:
+    file: DailyFile
+    sha: str | None  # git blob SHA; None when only probed
+    size: int | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The daily data files upstream holds, and how they were found."""
+
+    files: tuple[ListedFile, ...]
+    method: str  # "listing", "directory" or "probe"
+
+    def for_day(self, day: dt.date) -> list[ListedFile]:
+        return [f for f in self.files if f.file.day == day]
+
+
+def git_blob_sha(content: bytes) -> str:
+    """The SHA GitHub reports for a file, so a rewrite is noticed whatever the source."""
+    digest = hashlib.sha1(b"blob %d\x00" % len(content), usedforsecurity=False)
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def parse_tree_listing(document: object) -> tuple[ListedFile, ...] | None:
+    """Read GitHub's git-trees answer; None when it is not one or GitHub truncated it."""
+    if not isinstance(document, dict) or document.get("truncated") is True:
+        return None
+    tree = document.get("tree")
+    if not isinstance(tree, list):
+        return None
+    found: list[ListedFile] = []
+    for entry in tree:
+        if not isinstance(entry, dict) or entry.get("type") != "blob":
+            continue
+        path, sha, size = entry.get("path"), entry.get("sha"), entry.get("size")
+        daily = parse_daily_path(path) if isinstance(path, str) else None
+        if daily is None:
+            continue
+        found.append(
+            ListedFile(
+                file=daily,
+                sha=sha if isinstance(sha, str) else None,
+                size=size if isinstance(size, int) else None,
+            )
+        )
+    return tuple(found)
+
+
+class Upstream(Protocol):
+    description: str
+
+    def list_files(self, days: Iterable[dt.date]) -> Listing: ...
+
+    def fetch(self, path: str) -> bytes: ...
+
+
+class DirectoryUpstream:
+    """A local copy laid out like the repository."""
+
+    def __init__(self, root: Path, max_bytes: int):
+        self.root = root.resolve()
+        self.max_bytes = max_bytes
+        self.description = str(self.root)
+
+    def list_files(self, days: Iterable[dt.date]) -> Listing:
+        wanted = set(days)
+        found: list[ListedFile] = []
+        for month in sorted({(d.year, d.month) for d in wanted}):
+            folder = self.root / f"{month[0]:04d}" / f"{month[1]:02d}"
+            if not folder.is_dir():
+                continue
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                daily = parse_daily_path(f"{month[0]:04d}/{month[1]:02d}/{entry.name}")
+                if daily is None or daily.day not in wanted:
+                    continue
+                content = Path(entry.path).read_bytes()
+                found.append(ListedFile(daily, git_blob_sha(content), len(content)))
+        return Listing(tuple(found), "directory")
+
+    def fetch(self, path: str) -> bytes:
+        target = (self.root / path).resolve()
+        if not target.is_relative_to(self.root):
+            raise FetchError(f"{path}: outside the source directory")
+        try:
+            size = target.stat().st_size
+            if size > self.max_bytes:
+                raise FetchError(f"{path} is {size} bytes, over the {self.max_bytes}-byte cap")
+            return target.read_bytes()
+        except FileNotFoundError:
+            raise FetchError(f"{path}: not found", status=404) from None
+        except OSError as exc:
+            raise FetchError(f"{path}: {exc.strerror}") from None
+
+
+class HttpUpstream:
+    """An HTTP mirror with GitHub's raw layout, listed by a git-trees document."""
+
+    def __init__(
+        self,
+        base_url: str,
+        listing_url: str,
+        client: HttpClient,
+        logger: Logger,
+        github_token: str | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.listing_url = listing_url
+        self.client = client
+        self.logger = logger
+        self.github_token = github_token
+        self.description = self.base_url
+
+    def _listing_headers(self) -> dict[str, str]:
+        host = (urlsplit(self.listing_url).hostname or "").lower()
+        headers = {"Accept": "application/vnd.github+json"}
+        if self.github_token and host in GITHUB_API_HOSTS:
+            headers["Authorization"] = f"Bearer {self.github_token}"
+        return headers
+
+    def list_files(self, days: Iterable[dt.date]) -> Listing:
+        days = sorted(set(days))
+        reason: str
+        try:
+            body = self.client.get(self.listing_url, headers=self._listing_headers())
+            files = parse_tree_listing(json.loads(body))
+            if files is not None:
+                return Listing(files, "listing")
+            reason = "the listing is truncated or not a git-trees document"
+        except FetchError as exc:
+            reason = str(exc)
+        except (ValueError, RecursionError):
+            reason = "the listing is not valid JSON"
+        self.logger.warning(
+            "Repository listing unavailable; checking each day's known file names instead",
+            {"listing_url": self.listing_url, "reason": reason, "days": len(days)},
+        )
+        return self._probe(days)
+
+    def _probe(self, days: list[dt.date]) -> Listing:
+        found: list[ListedFile] = []
+        answered = False
+        for day in days:
+            for path in expected_paths(day):
+                try:
+                    status, size = self.client.head(self.url_for(path))
+                except FetchError as exc:
+                    if not exc.unreachable:
+                        answered = True
+                    continue
+                answered = True
+                daily = parse_daily_path(path)
+                if status == 200 and daily is not None:
+                    found.append(ListedFile(daily, None, size))
+        if days and not answered:
+            raise SourceUnreachable(f"neither {self.listing_url} nor {self.base_url} answered")
+        return Listing(tuple(found), "probe")
+
+    def url_for(self, path: str) -> str:
+        return f"{self.base_url}/{quote(path)}"
+
+    def fetch(self, path: str) -> bytes:
+        return self.client.get(self.url_for(path))

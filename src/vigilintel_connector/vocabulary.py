@@ -1,0 +1,63 @@
+"""Upstream's placeholder vocabulary: names an LLM writes when it knows nothing.
+
+Such names would merge, in OpenCTI, every unknown actor of every day into one giant node, so they
+are recognised once here and used both to tell a stub from a real report and to drop junk.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PLACEHOLDERS = frozenset(
+    {
+        "",
+        "-",
+        "?",
+        "unknown",
+        "unknown actor",
+        "unknown threat actor",
+        "unknown victim",
+        "unknown group",
+        "unknow",
+        "inconnu",
+        "inconnue",
+        "acteur inconnu",
+        "multiple",
+        "multiples",
+        "multiple cves",
+        "multiple vulnerabilities",
+        "multiple actors",
+        "multiple threat actors",
+        "various",
+        "divers",
+        "plusieurs",
+        "none",
+        "null",
+        "nil",
+        "n/a",
+        "na",
+        "not specified",
+        "not applicable",
+        "non spécifié",
+        "non specifie",
+        "unspecified",
+        "undisclosed",
+        "unnamed",
+        "cve-unknown",
+        "cve-xxxx-xxxx",
+        "tbd",
+        "aucun",
+        "aucune",
+        "(unknown)",
+        "(none)",
+    }
+)
+_PLACEHOLDER_PREFIXES = ("n/a ", "n/a(", "unknown ", "unknown(", "inconnu ", "not specified ")
+
+
+def is_placeholder_name(name: object) -> bool:
+    """True for names that identify nothing (``Unknown``, ``N/A (…)``, ``CVE-UNKNOWN``…)."""
+    if not isinstance(name, str):
+        return True
+    folded = re.sub(r"\s+", " ", name).strip().strip("\"'").lower()
+    return folded in _PLACEHOLDERS or folded.startswith(_PLACEHOLDER_PREFIXES)

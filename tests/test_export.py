@@ -1,0 +1,241 @@
+"""Issue 2: find, select and export every day's STIX report, over HTTP and from a directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.runs import (
+    FILES_WITHOUT_STIX_DAYS,
+    FULL_RANGE,
+    STIX_DAYS,
+    by_status,
+    day_entry,
+    export,
+    use_http,
+)
+from tests.support.upstream_server import Fault
+
+ALL_DAYS = {
+    (dt.date(2025, 11, 14) + dt.timedelta(days=i)).isoformat()
+    for i in range((dt.date(2026, 8, 8) - dt.date(2025, 11, 14)).days + 1)
+}
+
+
+def assert_full_history(summary: dict) -> None:
+    statuses = by_status(summary)
+    assert statuses["imported"] == STIX_DAYS
+    assert statuses["no-content"] == FILES_WITHOUT_STIX_DAYS
+    assert statuses["missing"] == ALL_DAYS - STIX_DAYS - FILES_WITHOUT_STIX_DAYS
+    assert "error" not in statuses
+    assert [d["date"] for d in summary["days"]] == sorted(ALL_DAYS)
+    for day in summary["days"]:
+        assert (day["format"] == "stix") == (day["status"] == "imported")
+
+
+def test_http_export_imports_exactly_the_days_with_stix_intelligence(clean_env, upstream, tmp_path):
+    use_http(clean_env, upstream)
+    code, summary = export(tmp_path / "out", *FULL_RANGE)
+    assert code == 0
+    assert_full_history(summary)
+    assert upstream.count("tree.json") == 1
+    written = sorted(p.stem for p in (tmp_path / "out").glob("2*.json"))
+    assert written == sorted(STIX_DAYS)
+    for date in STIX_DAYS:
+        bundle = json.loads((tmp_path / "out" / f"{date}.json").read_text())
+        assert bundle["type"] == "bundle"
+        assert len(bundle["objects"]) == day_entry(summary, date)["objects"] > 0
+
+
+def test_directory_source_gives_the_same_result(clean_env, sample_dir, tmp_path):
+    clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+    code, summary = export(tmp_path / "out", *FULL_RANGE)
+    assert code == 0
+    assert_full_history(summary)
+
+
+def test_listing_failure_falls_back_to_probing_known_names(clean_env, upstream, tmp_path):
+    upstream.fault("tree.json", Fault("status", status=503))
+    use_http(clean_env, upstream, VIGILINTEL_HTTP_RETRIES="1")
+    code, summary = export(tmp_path / "out", *FULL_RANGE)
+    assert code == 0
+    assert_full_history(summary)
+    assert sum(1 for m, _ in upstream.requests if m == "HEAD") == len(ALL_DAYS) * 6
+
+
+def test_truncated_listing_falls_back_to_probing(clean_env, upstream, sample_copy, tmp_path):
+    listing = json.loads((sample_copy / "tree.json").read_text())
+    listing["truncated"] = True
+    upstream.fault("tree.json", Fault("body", body=json.dumps(listing).encode()))
+    use_http(clean_env, upstream)
+    code, summary = export(tmp_path / "out", "2026-03-09", "2026-03-12")
+    assert code == 0
+    assert by_status(summary)["imported"] == {"2026-03-09", "2026-03-10"}
+    assert upstream.count("2026/03/2026-03-10-report-stix.json", "HEAD") == 1
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_era_a_picks_the_configured_language_file(clean_env, upstream, tmp_path, language):
+    use_http(clean_env, upstream, VIGILINTEL_LANGUAGE=language)
+    code, summary = export(tmp_path / "out", "2026-01-26", "2026-01-27")
+    assert code == 0
+    for date in ("2026-01-26", "2026-01-27"):
+        assert day_entry(summary, date)["files"] == [f"2026/01/{date}-report.stix_{language}.json"]
+    other = "en" if language == "fr" else "fr"
+    assert upstream.count(f"2026/01/2026-01-26-report.stix_{other}.json") == 0
+
+
+def test_bilingual_bundle_wins_over_the_empty_template_on_the_same_day(
+    clean_env, sample_dir, tmp_path
+):
+    clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+    _, summary = export(tmp_path / "out", "2026-07-06", "2026-07-06")
+    entry = day_entry(summary, "2026-07-06")
+    assert entry["status"] == "no-content"
+    assert "stub" in entry["message"]
+
+
+def test_429_with_retry_after_is_waited_for_then_imported(clean_env, upstream, tmp_path):
+    path = "2026/03/2026-03-16-report-stix.json"
+    upstream.fault(path, Fault("status", status=429, headers={"Retry-After": "1"}, times=1))
+    use_http(clean_env, upstream)
+    started = dt.datetime.now()
+    code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    waited = (dt.datetime.now() - started).total_seconds()
+    assert code == 0
+    assert day_entry(summary, "2026-03-16")["status"] == "imported"
+    assert upstream.count(path, "GET") == 2
+    assert waited >= 1.0
+
+
+def test_500_then_200_is_retried_and_imported(clean_env, upstream, tmp_path):
+    path = "2026/03/2026-03-16-report-stix.json"
+    upstream.fault(path, Fault("status", status=500, times=2))
+    use_http(clean_env, upstream)
+    code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    assert code == 0
+    assert day_entry(summary, "2026-03-16")["status"] == "imported"
+    assert upstream.count(path, "GET") == 3
+
+
+def test_persistent_500_makes_that_day_an_error_and_the_run_goes_on(clean_env, upstream, tmp_path):
+    path = "2026/03/2026-03-10-report-stix.json"
+    upstream.fault(path, Fault("status", status=500))
+    use_http(clean_env, upstream, VIGILINTEL_HTTP_RETRIES="2")
+    code, summary = export(tmp_path / "out", "2026-03-09", "2026-03-16")
+    assert code == 0
+    assert day_entry(summary, "2026-03-10")["status"] == "error"
+    assert "2026-03-10-report-stix.json" in day_entry(summary, "2026-03-10")["message"]
+    assert upstream.count(path, "GET") == 3
+    assert by_status(summary)["imported"] == {"2026-03-09", "2026-03-16"}
+    assert not (tmp_path / "out" / "2026-03-10.json").exists()
+
+
+def test_read_timeout_is_an_error_for_that_day_only(clean_env, upstream, tmp_path):
+    path = "2026/03/2026-03-10-report-stix.json"
+    upstream.fault(path, Fault("sleep", seconds=3))
+    use_http(clean_env, upstream, VIGILINTEL_HTTP_TIMEOUT="0.5", VIGILINTEL_HTTP_RETRIES="1")
+    code, summary = export(tmp_path / "out", "2026-03-09", "2026-03-16")
+    assert code == 0
+    entry = day_entry(summary, "2026-03-10")
+    assert entry["status"] == "error"
+    assert "timed out" in entry["message"].lower()
+    assert day_entry(summary, "2026-03-16")["status"] == "imported"
+
+
+def test_connection_reset_then_success_is_retried(clean_env, upstream, tmp_path):
+    path = "2026/03/2026-03-16-report-stix.json"
+    upstream.fault(path, Fault("reset", times=1))
+    use_http(clean_env, upstream)
+    code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    assert code == 0
+    assert day_entry(summary, "2026-03-16")["status"] == "imported"
+
+
+def test_oversize_body_is_refused_while_streaming(clean_env, upstream, tmp_path):
+    path = "2026/03/2026-03-16-report-stix.json"
+    upstream.fault(path, Fault("stream", size=50 * 1024 * 1024))
+    use_http(clean_env, upstream, VIGILINTEL_MAX_FILE_SIZE_MB="1")
+    code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    assert code == 0
+    entry = day_entry(summary, "2026-03-16")
+    assert entry["status"] == "error"
+    assert "cap" in entry["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"type": "bundle", "objects": [{"type": "identity"', "invalid JSON"),
+        (b"<!DOCTYPE html><html><body>Rate limited</body></html>", "HTML page"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"type": "not-a-bundle"}', "not a STIX bundle"),
+    ],
+    ids=["truncated-json", "html-page", "deep-nesting", "not-a-bundle"],
+)
+def test_bad_body_with_status_200_is_an_error_with_its_reason(
+    clean_env, upstream, tmp_path, body, reason
+):
+    path = "2026/03/2026-03-10-report-stix.json"
+    upstream.fault(path, Fault("body", body=body))
+    use_http(clean_env, upstream)
+    code, summary = export(tmp_path / "out", "2026-03-10", "2026-03-16")
+    assert code == 0
+    entry = day_entry(summary, "2026-03-10")
+    assert entry["status"] == "error"
+    assert reason in entry["message"]
+    assert day_entry(summary, "2026-03-16")["status"] == "imported"
+
+
+def test_a_listed_file_answering_404_is_an_error_not_a_silent_skip(clean_env, upstream, tmp_path):
+    upstream.fault("2026/03/2026-03-16-report-stix.json", Fault("status", status=404))
+    use_http(clean_env, upstream)
+    _, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    entry = day_entry(summary, "2026-03-16")
+    assert entry["status"] == "error"
+    assert "404" in entry["message"]
+
+
+def test_unreachable_source_exits_1(clean_env, tmp_path):
+    clean_env.setenv("VIGILINTEL_SOURCE", "http://127.0.0.1:9/raw")
+    clean_env.setenv("VIGILINTEL_LISTING_URL", "http://127.0.0.1:9/tree.json")
+    clean_env.setenv("VIGILINTEL_HTTP_RETRIES", "0")
+    code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-17")
+    assert code == 1
+    assert summary is None
+
+
+def test_default_range_is_lookback_days_up_to_today(clean_env, sample_dir, tmp_path):
+    clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+    clean_env.setenv("VIGILINTEL_LOOKBACK_DAYS", "2")
+    from vigilintel_connector.cli import main
+
+    assert main(["export", "--out", str(tmp_path / "out")]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    today = dt.datetime.now(dt.UTC).date()
+    assert [d["date"] for d in summary["days"]] == [
+        (today - dt.timedelta(days=n)).isoformat() for n in (2, 1, 0)
+    ]
+
+
+def test_summary_lists_every_field_other_tools_read(clean_env, sample_dir, tmp_path):
+    clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+    _, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    assert set(summary) == {"generated_at", "source", "language", "days"}
+    assert set(summary["days"][0]) == {
+        "date", "status", "files", "format", "objects", "dropped", "message"
+    }  # fmt: skip
+    assert summary["language"] == "fr"
+
+
+def test_progress_and_summary_table_go_to_stderr(clean_env, sample_dir, tmp_path, capsys):
+    clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+    export(tmp_path / "out", "2026-03-15", "2026-03-16")
+    err = capsys.readouterr().err
+    assert "2026-03-16  imported" in err
+    assert "2026-03-15  missing" in err
+    assert "imported        1" in err
+    assert Path(tmp_path / "out" / "summary.json").exists()

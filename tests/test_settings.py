@@ -1,0 +1,107 @@
+"""Configuration: env first, then config.yml, then defaults; bad values stop before any network."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.support.runs import export, use_http
+from vigilintel_connector.cli import main
+from vigilintel_connector.settings import ConfigError, load_settings
+
+
+def test_defaults_match_the_brief(clean_env):
+    settings = load_settings()
+    assert settings.connector.name == "VigilIntel"
+    assert settings.connector.type == "EXTERNAL_IMPORT"
+    assert settings.connector.scope == "stix2"
+    assert settings.connector.log_level == "error"
+    assert settings.connector.duration_period == dt.timedelta(hours=24)
+    assert settings.vigilintel.language == "fr"
+    assert settings.vigilintel.lookback_days == 7
+    assert settings.vigilintel.source.startswith("https://raw.githubusercontent.com/kidrek/")
+
+
+def test_environment_overrides_config_file_which_overrides_defaults(clean_env, tmp_path):
+    (tmp_path / "config.yml").write_text(
+        "opencti:\n  url: 'http://opencti:8080'\n  token: 'from-file'\n"
+        "vigilintel:\n  language: en\n  lookback_days: 3\n"
+    )
+    clean_env.setenv("VIGILINTEL_LOOKBACK_DAYS", "9")
+    settings = load_settings()
+    assert settings.vigilintel.language == "en"
+    assert settings.vigilintel.lookback_days == 9
+    assert settings.opencti.url == "http://opencti:8080"
+    assert settings.opencti.token.get_secret_value() == "from-file"
+
+
+def test_config_option_reads_another_file(clean_env, tmp_path):
+    path = tmp_path / "elsewhere.yml"
+    path.write_text("vigilintel:\n  language: 'fr,en'\n")
+    assert load_settings(path).vigilintel.languages == ("fr", "en")
+
+
+def test_interval_hours_is_deprecated_and_mapped_onto_the_duration_period(clean_env):
+    clean_env.setenv("VIGILINTEL_INTERVAL_HOURS", "6")
+    settings = load_settings()
+    assert settings.connector.duration_period == dt.timedelta(hours=6)
+    assert "deprecated" in settings.notices[0]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("VIGILINTEL_LANGUAGE", "de", "fr, en, fr,en"),
+        ("VIGILINTEL_LOOKBACK_DAYS", "-1", "greater than or equal to 0"),
+        ("VIGILINTEL_LOOKBACK_DAYS", "seven", "integer"),
+        ("VIGILINTEL_SOURCE", "/no/such/directory", "existing directory"),
+        ("VIGILINTEL_SOURCE", "ftp://example.org/x", "existing directory"),
+        ("VIGILINTEL_LISTING_URL", "not a url", "http(s) URL"),
+        ("VIGILINTEL_START_DATE", "2026-13-01", "date"),
+        ("OPENCTI_URL", "opencti:8080", "http(s) URL"),
+        ("CONNECTOR_LOG_LEVEL", "verbose", "debug"),
+        ("CONNECTOR_DURATION_PERIOD", "daily", "duration"),
+    ],
+)
+def test_bad_value_exits_2_naming_the_variable_before_any_request(
+    clean_env, upstream, tmp_path, capsys, variable, value, named
+):
+    use_http(clean_env, upstream)
+    clean_env.setenv(variable, value)
+    code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    assert code == 2
+    assert summary is None
+    assert upstream.requests == []
+    err = capsys.readouterr().err
+    assert variable in err
+    assert named in err
+
+
+def test_secrets_never_appear_in_config_errors(clean_env, capsys):
+    clean_env.setenv("OPENCTI_TOKEN", "s3cr3t-opencti-token")
+    clean_env.setenv("VIGILINTEL_GITHUB_TOKEN", "ghp_s3cr3tgithubtoken")
+    clean_env.setenv("VIGILINTEL_LOOKBACK_DAYS", "-4")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "s3cr3t" not in str(caught.value)
+    assert main(["export"]) == 2
+    captured = capsys.readouterr()
+    assert "s3cr3t" not in captured.err + captured.out
+    settings_repr = repr(load_settings.__module__)
+    assert "s3cr3t" not in settings_repr
+
+
+def test_secrets_are_masked_in_the_settings_repr(clean_env):
+    clean_env.setenv("OPENCTI_TOKEN", "s3cr3t-opencti-token")
+    assert "s3cr3t" not in repr(load_settings())
+
+
+def test_missing_config_file_is_a_config_error(clean_env, tmp_path):
+    assert main(["--config", str(tmp_path / "nope.yml"), "export"]) == 2
+
+
+def test_unreadable_yaml_is_a_config_error(clean_env, tmp_path, capsys):
+    (tmp_path / "config.yml").write_text("vigilintel: [unclosed\n")
+    assert main(["export"]) == 2
+    assert "config.yml" in capsys.readouterr().err
