@@ -52,7 +52,9 @@ _PLACEHOLDERS = frozenset(
         "(none)",
     }
 )
-_PLACEHOLDER_PREFIXES = ("n/a ", "n/a(", "unknown ", "unknown(", "inconnu ", "not specified ")
+_PLACEHOLDER_PREFIXES = (
+    "n/a ", "n/a(", "unknown ", "unknown(", "inconnu ", "not specified ", "multiple ", "various ",
+)  # fmt: skip
 
 
 def is_placeholder_name(name: object) -> bool:

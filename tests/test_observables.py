@@ -1,0 +1,86 @@
+"""Observable values: refanging and the per-type checks that keep junk out of the graph."""
+
+from __future__ import annotations
+
+import pytest
+
+from vigilintel_connector.normalise.observables import (
+    canonical_value,
+    check_value,
+    normalise_hashes,
+    refang,
+)
+
+
+@pytest.mark.parametrize(
+    ("defanged", "clean"),
+    [
+        ("hxxps[:]//telegram[.]org/js/x[.]js?22", "https://telegram.org/js/x.js?22"),
+        ("108[.]187[.]7[.]133", "108.187.7.133"),
+        ("evil(.)example(dot)net", "evil.example.net"),
+        ("user[@]mail[.]ru", "user@mail.ru"),
+        ("hXXp://a[.]b", "http://a.b"),
+    ],
+)
+def test_refang(defanged, clean):
+    assert refang(defanged) == clean
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "reason"),
+    [
+        ("ipv4-addr", "192.168.137.131", "non-global-ip"),
+        ("ipv4-addr", "10.0.0.1", "non-global-ip"),
+        ("ipv4-addr", "1.1.1.1", "public-resolver-ip"),
+        ("ipv4-addr", "20.12.5.3", "version-like-ipv4"),
+        ("ipv4-addr", "12.2.1.4", "version-like-ipv4"),
+        ("ipv4-addr", "120.0.0.0", "version-like-ipv4"),
+        ("ipv4-addr", "999.1.1.1", "invalid-ipv4"),
+        ("ipv6-addr", "1201", "invalid-ipv6"),
+        ("ipv6-addr", "95", "invalid-ipv6"),
+        ("ipv6-addr", "fe80::1", "non-global-ip"),
+        ("domain-name", "handle.in", "sentence-fragment-domain"),
+        ("domain-name", "reasoning.in", "sentence-fragment-domain"),
+        ("domain-name", "onamae.comshare-dns.net", "concatenated-domain"),
+        ("domain-name", "chatgpt.com", "reference-site"),
+        ("domain-name", "github.com", "reference-site"),
+        ("domain-name", "not_a_domain", "invalid-domain"),
+        ("domain-name", "foo.notarealtld", "invalid-domain"),
+        ("url", "https://example.com", "placeholder-value"),
+        ("url", "https://evil.biz/$ENCODED", "placeholder-value"),
+        ("url", "evil.biz/path", "invalid-url"),
+        ("email-addr", "not-an-email", "invalid-email"),
+    ],
+)
+def test_junk_values_are_refused_with_their_reason(kind, value, reason):
+    assert check_value(kind, canonical_value(kind, value)) == reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("ipv4-addr", "45.234.176.202"),
+        ("ipv6-addr", "2001:4860:4860::8844"),
+        ("domain-name", "qqjon7.oleglp.4mzrly.us"),
+        ("domain-name", "Evil-Domain.COM"),
+        ("url", "https://sites.google.com/view/brewpage"),
+        ("url", "https://github.com/evil/repo/releases/download/x.zip"),
+        ("email-addr", "xavpy@njyihuhzhyjumdjenwdsugjsku.us"),
+    ],
+)
+def test_real_indicators_are_kept(kind, value):
+    assert check_value(kind, canonical_value(kind, value)) is None
+
+
+def test_reference_sites_from_the_report_sources_and_the_operator_list():
+    assert check_value("domain-name", "intel.vendor.io", excluded=frozenset({"intel.vendor.io"}))
+    sources = frozenset({"https://news.site.com/article"})
+    assert check_value("url", "https://news.site.com/article/", source_urls=sources)
+
+
+def test_hashes_are_normalised_and_wrong_lengths_refused():
+    kept, refused = normalise_hashes(
+        {"SHA256": "A" * 64, "sha-1": "b" * 40, "SHA-256-bad": "c" * 63, "MD5": "d" * 31}
+    )
+    assert kept == {"SHA-256": "a" * 64, "SHA-1": "b" * 40}
+    assert refused == 2
