@@ -11,15 +11,10 @@ from pathlib import Path
 
 from vigilintel_connector.deliver.export import write_day, write_summary
 from vigilintel_connector.log import StdLogger
-from vigilintel_connector.pipeline import DayOptions, DayResult, process_days
+from vigilintel_connector.pipeline import DayResult, process_days
 from vigilintel_connector.settings import ConfigError, Settings, load_settings
-from vigilintel_connector.source.http import HttpClient, HttpPolicy
-from vigilintel_connector.source.upstream import (
-    DirectoryUpstream,
-    HttpUpstream,
-    SourceUnreachable,
-    Upstream,
-)
+from vigilintel_connector.source.upstream import SourceUnreachable
+from vigilintel_connector.wiring import build_upstream, day_options
 
 EXIT_OK, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 2
 DEFAULT_EXPORT_DIR = Path("vigilintel-export")
@@ -49,27 +44,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
-
-
-def build_upstream(settings: Settings, logger: StdLogger) -> tuple[Upstream, HttpClient | None]:
-    vi = settings.vigilintel
-    if vi.source_is_directory:
-        return DirectoryUpstream(Path(vi.source), vi.max_file_bytes), None
-    client = HttpClient(
-        HttpPolicy(
-            retries=vi.http_retries,
-            backoff_factor=vi.http_backoff_factor,
-            timeout=vi.http_timeout,
-            max_bytes=vi.max_file_bytes,
-        )
-    )
-    token = vi.github_token.get_secret_value() if vi.github_token else None
-    return HttpUpstream(vi.source, vi.listing_url, client, logger, token), client
-
-
-def day_options(settings: Settings) -> DayOptions:
-    vi = settings.vigilintel
-    return DayOptions(vi.languages, vi.source_formats, vi.excluded_host_set)
 
 
 def _progress(result: DayResult) -> None:

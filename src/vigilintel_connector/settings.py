@@ -89,6 +89,7 @@ class VigilIntelSection(BaseModel):
     http_concurrency: int = Field(default=4, ge=1, le=16)
     max_file_size_mb: float = Field(default=20.0, gt=0, le=1024)
     excluded_hosts: str = Field(default="", description="comma-separated reference-site hosts")
+    dry_run: bool = False
 
     @field_validator("language", mode="before")
     @classmethod

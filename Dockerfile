@@ -1,0 +1,17 @@
+# OpenCTI connector image: python:3.12-alpine, runs as an unprivileged user, no entrypoint script.
+FROM python:3.12-alpine
+
+ENV PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /opt/opencti-connector-vigilintel
+COPY pyproject.toml README.md LICENSE ./
+COPY src ./src
+RUN apk add --no-cache --virtual .build-deps build-base libffi-dev \
+    && pip install . \
+    && apk del .build-deps \
+    && adduser -D -H -s /sbin/nologin connector
+
+USER connector
+CMD ["vigilintel-connector", "run"]

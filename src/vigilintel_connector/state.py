@@ -1,0 +1,218 @@
+"""The connector state kept in OpenCTI: which days are settled, and by what content.
+
+A day is *settled* when it was imported, holds no intelligence, or stayed unpublished past the
+grace window. Each settled day records a fingerprint of upstream's files for that day (their git
+blob SHAs) and, when imported, the key of what was sent; a later run compares fingerprints from the
+listing alone, so an unchanged day costs no download and a rewritten file is imported again.
+Everything here is pure: the runner reads and writes the platform's state around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+STATE_VERSION = 2
+MAX_DAY_RECORDS = 500  # ~16 months of days: bounds the state the platform stores and pings
+
+
+class DayState(StrEnum):
+    IMPORTED = "imported"
+    NO_CONTENT = "no-content"
+    MISSING = "missing"  # nothing published, and older than the grace window
+    PENDING = "pending"  # nothing published yet: checked again next run
+    ERROR = "error"  # failed: retried next run
+
+    @property
+    def settled(self) -> bool:
+        return self in (DayState.IMPORTED, DayState.NO_CONTENT, DayState.MISSING)
+
+
+@dataclass
+class DayRecord:
+    status: DayState
+    files: str | None  # fingerprint of the day's listed files; None when unknown (probing)
+    sent: str | None = None  # content key of the bundle last delivered for this day
+    at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": str(self.status), "at": self.at}
+        if self.files is not None:
+            data["files"] = self.files
+        if self.sent is not None:
+            data["sent"] = self.sent
+        return data
+
+
+@dataclass
+class ConnectorState:
+    start_date: dt.date  # first day this state plans; earlier days are out of scope
+    done_until: dt.date | None = None  # days before start_date known done (older state, pruning)
+    last_processed_date: dt.date | None = None
+    last_run: str | None = None
+    days: dict[dt.date, DayRecord] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The brief's keys first (``last_processed_date``, ``last_run``), then ours."""
+        return {
+            "last_processed_date": _iso(self.last_processed_date),
+            "last_run": self.last_run,
+            "version": STATE_VERSION,
+            "start_date": self.start_date.isoformat(),
+            "days": {d.isoformat(): r.to_dict() for d, r in sorted(self.days.items())},
+        }
+
+    def planned_days(self, today: dt.date) -> list[dt.date]:
+        span = (today - self.start_date).days + 1
+        return [self.start_date + dt.timedelta(days=i) for i in range(span)]
+
+    def settle_cursor(self, today: dt.date) -> None:
+        """``last_processed_date``: the newest day such that every day up to it is settled."""
+        cursor = self.done_until
+        for day in self.planned_days(today):
+            record = self.days.get(day)
+            if record is None or not record.status.settled:
+                break
+            cursor = day
+        self.last_processed_date = cursor
+
+    def prune(self) -> None:
+        """Keep the newest records only; the start moves past what is forgotten, which must be
+        settled (an unsettled day is never forgotten, so it is never lost)."""
+        if len(self.days) <= MAX_DAY_RECORDS:
+            return
+        ordered = sorted(self.days)
+        for day in ordered[: len(ordered) - MAX_DAY_RECORDS]:
+            if not self.days[day].status.settled:
+                break
+            del self.days[day]
+            self.start_date = day + dt.timedelta(days=1)
+            self.done_until = day
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def fingerprint(files: list[tuple[str, str | None]]) -> str | None:
+    """One short value for the set of a day's files and their contents; None if a SHA is unknown."""
+    if any(sha is None for _, sha in files):
+        return None
+    text = "\n".join(sorted(f"{path} {sha}" for path, sha in files))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def fresh_state(first_day: dt.date) -> ConnectorState:
+    return ConnectorState(start_date=first_day)
+
+
+def load_state(raw: object, today: dt.date, first_day: dt.date) -> tuple[ConnectorState, list[str]]:
+    """Read what the platform holds, tolerating every shape it may have; warnings say what was
+    assumed. ``first_day`` is where a backfill starts (start date or today - lookback)."""
+    if raw is None or raw == {}:
+        return fresh_state(first_day), []
+    if not isinstance(raw, dict):
+        return fresh_state(first_day), [
+            f"Connector state is not an object ({type(raw).__name__}); starting a backfill "
+            f"from {first_day}"
+        ]
+    warnings: list[str] = []
+    last = _parse_day(raw.get("last_processed_date"))
+    if raw.get("last_processed_date") is not None and last is None:
+        warnings.append("Connector state has an unreadable last_processed_date; ignored")
+    if last is not None and last > today:
+        warnings.append(
+            f"Connector state's last_processed_date {last} is in the future; "
+            f"ignored, backfilling from {first_day}"
+        )
+        last = None
+    days: dict[dt.date, DayRecord] = {}
+    raw_days = raw.get("days")
+    if raw_days is not None and not isinstance(raw_days, dict):
+        warnings.append("Connector state's day records are unreadable; ignored")
+        raw_days = {}
+    for key, value in (raw_days or {}).items():
+        record = _parse_record(key, value, today)
+        if record is None:
+            warnings.append(f"Connector state: dropped an unreadable record for {key!r}")
+            continue
+        days[record[0]] = record[1]
+    start = _parse_day(raw.get("start_date"))
+    if start is not None and start > today:
+        start = None
+    if start is None:
+        if days:
+            start = min(days)
+        elif last is not None:
+            # The brief's format: every day up to last_processed_date was done.
+            start = last + dt.timedelta(days=1)
+            warnings.append(
+                f"Connector state from an older format: days up to {last} are taken as done"
+            )
+        else:
+            if raw.get("last_processed_date") is None and raw.get("days") is None:
+                warnings.append(f"Connector state is not recognised; backfilling from {first_day}")
+            start = first_day
+    floor = start - dt.timedelta(days=1)
+    state = ConnectorState(
+        start_date=start,
+        done_until=floor if last is not None and last >= floor else None,
+        last_run=_text(raw.get("last_run")),
+        days=days,
+    )
+    state.settle_cursor(today)
+    return state, warnings
+
+
+def _parse_day(value: object) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _parse_record(key: object, value: object, today: dt.date) -> tuple[dt.date, DayRecord] | None:
+    day = _parse_day(key)
+    if day is None or day > today or not isinstance(value, dict):
+        return None
+    try:
+        status = DayState(value.get("status"))
+    except ValueError:
+        return None
+    files, sent = value.get("files"), value.get("sent")
+    return day, DayRecord(
+        status=status,
+        files=files if isinstance(files, str) else None,
+        sent=sent if isinstance(sent, str) else None,
+        at=_text(value.get("at")) or "",
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    process: bool
+    reason: str
+
+
+def decide(
+    record: DayRecord | None, files_now: str | None, day: dt.date, today: dt.date, grace_days: int
+) -> Decision:
+    """Whether a day needs work this run, from the listing alone (no download)."""
+    if record is None:
+        return Decision(True, "new day")
+    if not record.status.settled:
+        return Decision(True, f"previously {record.status}")
+    if files_now is not None and files_now == record.files:
+        return Decision(False, "unchanged")
+    if files_now is None and (today - day).days > grace_days:
+        return Decision(False, "settled; contents unknown without a listing")
+    return Decision(True, "upstream files changed")

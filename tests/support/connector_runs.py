@@ -1,0 +1,114 @@
+"""Run the real connector (``vigilintel-connector run``) as a subprocess, as Docker would.
+
+pycti's helper installs process-wide hooks and kills its process on errors, so it never runs
+inside pytest; each run here is a fresh process with run-and-terminate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.support.opencti_standin import StandIn
+from tests.support.upstream_server import UpstreamServer
+from vigilintel_connector.source.upstream import git_blob_sha
+
+OPENCTI_TOKEN = "opencti-token-must-never-be-logged-7f3a"
+GITHUB_TOKEN = "ghp_githubtokenmustneverbelogged0000"
+
+
+@dataclass
+class ConnectorRun:
+    returncode: int
+    output: str
+    messages: list[dict[str, Any]]
+    new_works: list[Any]
+
+    def objects_by_day(self, standin: StandIn) -> dict[str, set[str]]:
+        days: dict[str, set[str]] = defaultdict(set)
+        for message in self.messages:
+            name = standin.works[message["work_id"]].name
+            day = name.split()[1]
+            days[day].update(o["id"] for o in message["bundle"]["objects"])
+        return dict(days)
+
+    @property
+    def work_days(self) -> list[str]:
+        return sorted(w.name.split()[1] for w in self.new_works)
+
+
+@dataclass
+class Connector:
+    standin: StandIn
+    standin_url: str
+    upstream: UpstreamServer
+    connector_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    env: dict[str, str] = field(default_factory=dict)
+
+    def run(
+        self, timeout: float = 300, after_process: Callable[[], None] | None = None, **extra: str
+    ) -> ConnectorRun:
+        before = set(self.standin.works)
+        env = {
+            k: v for k, v in os.environ.items()
+            if not k.startswith(("OPENCTI_", "CONNECTOR_", "VIGILINTEL_", "MQ_"))
+        }  # fmt: skip
+        env.update(
+            {
+                "OPENCTI_URL": self.standin_url,
+                "OPENCTI_TOKEN": OPENCTI_TOKEN,
+                "CONNECTOR_ID": self.connector_id,
+                "CONNECTOR_RUN_AND_TERMINATE": "true",
+                "CONNECTOR_LOG_LEVEL": "info",
+                "VIGILINTEL_SOURCE": self.upstream.source_url,
+                "VIGILINTEL_LISTING_URL": self.upstream.listing_url,
+                "VIGILINTEL_GITHUB_TOKEN": GITHUB_TOKEN,
+                "VIGILINTEL_START_DATE": "2026-01-20",
+                "VIGILINTEL_HTTP_BACKOFF_FACTOR": "0.01",
+                "VIGILINTEL_HTTP_RETRIES": "2",
+                "PYTHONUNBUFFERED": "1",
+                **self.env,
+                **extra,
+            }
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "vigilintel_connector", "run"],
+            env=env, capture_output=True, text=True, timeout=timeout, cwd=tempfile.gettempdir(),
+        )  # fmt: skip
+        if after_process is not None:
+            after_process()
+        messages = self.standin.drain(self.connector_id)
+        new_works = [w for k, w in self.standin.works.items() if k not in before]
+        return ConnectorRun(done.returncode, done.stdout + done.stderr, messages, new_works)
+
+
+def replace_upstream_file(root: Path, path: str, content: bytes | None) -> None:
+    """Change a file the way an upstream commit would: the file and its listing entry."""
+    listing_path = root / "tree.json"
+    listing = json.loads(listing_path.read_text())
+    listing["tree"] = [e for e in listing["tree"] if e["path"] != path]
+    target = root / path
+    if content is None:
+        target.unlink(missing_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        listing["tree"].append(
+            {"path": path, "mode": "100644", "type": "blob", "sha": git_blob_sha(content),
+             "size": len(content)}
+        )  # fmt: skip
+    listing_path.write_text(json.dumps(listing))
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()

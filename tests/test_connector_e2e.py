@@ -1,0 +1,159 @@
+"""Issue 3: the connector delivers every day once, through a real broker, with honest state.
+
+Each test runs the real connector process against a private RabbitMQ node, a stand-in for
+OpenCTI's GraphQL API and an HTTP server over the upstream sample, then reads the push queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.connector_runs import (
+    GITHUB_TOKEN,
+    OPENCTI_TOKEN,
+    Connector,
+    replace_upstream_file,
+    today,
+)
+from tests.support.opencti_standin import StandIn, StandInServer
+from tests.support.rabbitmq import RabbitMQ
+from tests.support.runs import STIX_DAYS
+from tests.support.upstream_server import serving
+from vigilintel_connector.normalise.stix import normalise_day
+
+REWRITTEN = "2026/01/2026-01-28-report.stix_fr.json"
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory) -> Iterator[RabbitMQ]:
+    node = RabbitMQ(tmp_path_factory.mktemp("rabbitmq"))
+    node.start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def connector(broker, sample_copy) -> Iterator[Connector]:
+    standin = StandIn(broker)
+    with StandInServer(standin) as api, serving(sample_copy) as upstream:
+        yield Connector(standin, api.url, upstream)
+
+
+def expected_ids(sample: Path, day: str) -> set[str]:
+    path = next(
+        p for p in (sample / day[:4] / day[5:7]).glob(f"{day}-report*stix*.json")
+        if "stix_en" not in p.name and not p.name.endswith("report.stix.json")
+    )  # fmt: skip
+    bundle = normalise_day([json.loads(path.read_text())], dt.date.fromisoformat(day), ("fr",))
+    return {o["id"] for o in bundle.bundle["objects"]}
+
+
+def test_first_run_delivers_each_day_once_and_records_every_settled_day(connector, sample_copy):
+    run = connector.run()
+    assert run.returncode == 0, run.output
+    assert run.work_days == sorted(STIX_DAYS)
+    assert all(w.status == "complete" and not w.in_error for w in run.new_works)
+    assert all("objects sent" in w.message for w in run.new_works)
+    delivered = run.objects_by_day(connector.standin)
+    assert set(delivered) == STIX_DAYS
+    for day in STIX_DAYS:
+        assert delivered[day] == expected_ids(sample_copy, day), day
+
+    state = connector.standin.state
+    grace_start = today() - dt.timedelta(days=3)
+    assert state["last_processed_date"] == (grace_start - dt.timedelta(days=1)).isoformat()
+    assert state["last_run"]
+    days = state["days"]
+    assert {d for d, r in days.items() if r["status"] == "imported"} == STIX_DAYS
+    assert days["2026-06-04"]["status"] == "no-content"
+    assert days["2026-02-10"]["status"] == "missing"
+    assert days[today().isoformat()]["status"] == "pending"
+    assert len(days) == (today() - dt.date(2026, 1, 20)).days + 1
+
+
+def test_second_run_sends_nothing_and_opens_no_work(connector):
+    assert connector.run().returncode == 0
+    second = connector.run()
+    assert second.returncode == 0, second.output
+    assert second.messages == []
+    assert second.new_works == []
+
+
+def test_a_rewritten_file_is_sent_again_and_only_that_day(connector, sample_copy, sample_dir):
+    assert connector.run().returncode == 0
+    first_version = (sample_dir / "revisions" / "v1" / REWRITTEN).read_bytes()
+    replace_upstream_file(sample_copy, REWRITTEN, first_version)
+    again = connector.run()
+    assert again.returncode == 0, again.output
+    assert again.work_days == ["2026-01-28"]
+    assert again.messages and {m["work_id"] for m in again.messages} == {again.new_works[0].id}
+
+
+def test_a_day_published_after_a_run_is_picked_up(connector, sample_copy):
+    late = "2026/03/2026-03-16-report-stix.json"
+    content = (sample_copy / late).read_bytes()
+    replace_upstream_file(sample_copy, late, None)
+    first = connector.run()
+    assert "2026-03-16" not in first.work_days
+    replace_upstream_file(sample_copy, late, content)
+    second = connector.run()
+    assert second.work_days == ["2026-03-16"]
+
+
+def test_a_refused_work_leaves_the_day_undone_until_a_later_run(connector):
+    connector.standin.refuse_work_names = {"2026-03-10"}
+    first = connector.run()
+    assert first.returncode == 0
+    assert "2026-03-10" not in first.work_days
+    assert connector.standin.state["days"]["2026-03-10"]["status"] == "error"
+    assert connector.standin.state["last_processed_date"] < "2026-03-10"
+    assert "Day not delivered" in first.output
+    connector.standin.refuse_work_names = set()
+    second = connector.run()
+    assert second.work_days == ["2026-03-10"]
+    assert connector.standin.state["days"]["2026-03-10"]["status"] == "imported"
+
+
+def test_broker_stopped_mid_day_closes_the_work_in_error_and_a_later_run_delivers(
+    connector, broker
+):
+    def stop_broker_during(work):
+        if "2026-03-16" in work.name:
+            broker.stop_app()
+
+    connector.standin.on_expectations = stop_broker_during
+    try:
+        first = connector.run(after_process=broker.start_app)
+    finally:
+        connector.standin.on_expectations = None
+    assert first.returncode == 0, first.output
+    failed = {w.name.split()[1]: w for w in first.new_works if w.in_error}
+    assert "2026-03-16" in failed
+    assert all(w.status == "complete" for w in first.new_works)
+    delivered_before = {w.name.split()[1] for w in first.new_works if not w.in_error}
+    assert connector.standin.state["days"]["2026-03-16"]["status"] == "error"
+    second = connector.run()
+    assert second.returncode == 0
+    assert "2026-03-16" in second.work_days
+    assert not set(second.work_days) & delivered_before, "a delivered day was sent twice"
+    assert connector.standin.state["days"]["2026-03-16"]["status"] == "imported"
+
+
+def test_resetting_the_state_makes_the_next_run_backfill_again(connector):
+    assert connector.run().returncode == 0
+    connector.standin.state = None
+    again = connector.run()
+    assert again.work_days == sorted(STIX_DAYS)
+
+
+def test_tokens_never_appear_in_the_logs(connector):
+    run = connector.run()
+    assert run.returncode == 0
+    assert "Bundle sent" in run.output
+    assert OPENCTI_TOKEN not in run.output
+    assert GITHUB_TOKEN not in run.output
