@@ -7,7 +7,6 @@ OpenCTI's GraphQL API and an HTTP server over the upstream sample, then reads th
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,11 +21,14 @@ from tests.support.connector_runs import (
 )
 from tests.support.opencti_standin import StandIn, StandInServer
 from tests.support.rabbitmq import RabbitMQ
-from tests.support.runs import STIX_DAYS
+from tests.support.runs import CONTENT_DAYS
 from tests.support.upstream_server import serving
-from vigilintel_connector.normalise.stix import normalise_day
+from vigilintel_connector.pipeline import DayOptions, process_day
+from vigilintel_connector.source.upstream import DirectoryUpstream
 
 REWRITTEN = "2026/01/2026-01-28-report.stix_fr.json"
+START = "2026-01-20"  # the runs' VIGILINTEL_START_DATE
+DELIVERED = {day for day in CONTENT_DAYS if day >= START}
 
 
 @pytest.fixture(scope="session")
@@ -45,23 +47,23 @@ def connector(broker, sample_copy) -> Iterator[Connector]:
 
 
 def expected_ids(sample: Path, day: str) -> set[str]:
-    path = next(
-        p for p in (sample / day[:4] / day[5:7]).glob(f"{day}-report*stix*.json")
-        if "stix_en" not in p.name and not p.name.endswith("report.stix.json")
-    )  # fmt: skip
-    bundle = normalise_day([json.loads(path.read_text())], dt.date.fromisoformat(day), ("fr",))
-    return {o["id"] for o in bundle.bundle["objects"]}
+    """What the export computes for that day: the connector must deliver exactly that."""
+    date = dt.date.fromisoformat(day)
+    upstream = DirectoryUpstream(sample, 1 << 30)
+    files = upstream.list_files([date]).for_day(date)
+    result = process_day(date, files, upstream.fetch, DayOptions(("fr",)))
+    return {o["id"] for o in result.output.bundle["objects"]}
 
 
 def test_first_run_delivers_each_day_once_and_records_every_settled_day(connector, sample_copy):
     run = connector.run()
     assert run.returncode == 0, run.output
-    assert run.work_days == sorted(STIX_DAYS)
+    assert run.work_days == sorted(DELIVERED)
     assert all(w.status == "complete" and not w.in_error for w in run.new_works)
     assert all("objects sent" in w.message for w in run.new_works)
     delivered = run.objects_by_day(connector.standin)
-    assert set(delivered) == STIX_DAYS
-    for day in STIX_DAYS:
+    assert set(delivered) == DELIVERED
+    for day in DELIVERED:
         assert delivered[day] == expected_ids(sample_copy, day), day
 
     state = connector.standin.state
@@ -69,7 +71,7 @@ def test_first_run_delivers_each_day_once_and_records_every_settled_day(connecto
     assert state["last_processed_date"] == (grace_start - dt.timedelta(days=1)).isoformat()
     assert state["last_run"]
     days = state["days"]
-    assert {d for d, r in days.items() if r["status"] == "imported"} == STIX_DAYS
+    assert {d for d, r in days.items() if r["status"] == "imported"} == DELIVERED
     assert days["2026-06-04"]["status"] == "no-content"
     assert days["2026-02-10"]["status"] == "missing"
     assert days[today().isoformat()]["status"] == "pending"
@@ -95,12 +97,15 @@ def test_a_rewritten_file_is_sent_again_and_only_that_day(connector, sample_copy
 
 
 def test_a_day_published_after_a_run_is_picked_up(connector, sample_copy):
-    late = "2026/03/2026-03-16-report-stix.json"
-    content = (sample_copy / late).read_bytes()
-    replace_upstream_file(sample_copy, late, None)
+    late = ["2026/03/2026-03-16-report-stix.json", "2026/03/2026-03-16-report.json"]
+    contents = {path: (sample_copy / path).read_bytes() for path in late}
+    for path in late:
+        replace_upstream_file(sample_copy, path, None)
     first = connector.run()
     assert "2026-03-16" not in first.work_days
-    replace_upstream_file(sample_copy, late, content)
+    assert connector.standin.state["days"]["2026-03-16"]["status"] == "missing"
+    for path in late:
+        replace_upstream_file(sample_copy, path, contents[path])
     second = connector.run()
     assert second.work_days == ["2026-03-16"]
 
@@ -148,7 +153,7 @@ def test_resetting_the_state_makes_the_next_run_backfill_again(connector):
     assert connector.run().returncode == 0
     connector.standin.state = None
     again = connector.run()
-    assert again.work_days == sorted(STIX_DAYS)
+    assert again.work_days == sorted(DELIVERED)
 
 
 def test_tokens_never_appear_in_the_logs(connector):

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.runs import (
-    FILES_WITHOUT_STIX_DAYS,
     FULL_RANGE,
+    JSON_DAYS,
+    NO_CONTENT_DAYS,
     STIX_DAYS,
     by_status,
     day_entry,
@@ -27,13 +28,16 @@ ALL_DAYS = {
 
 def assert_full_history(summary: dict) -> None:
     statuses = by_status(summary)
-    assert statuses["imported"] == STIX_DAYS
-    assert statuses["no-content"] == FILES_WITHOUT_STIX_DAYS
-    assert statuses["missing"] == ALL_DAYS - STIX_DAYS - FILES_WITHOUT_STIX_DAYS
+    assert statuses["imported"] == STIX_DAYS | JSON_DAYS
+    assert statuses["no-content"] == NO_CONTENT_DAYS
+    assert statuses["missing"] == ALL_DAYS - STIX_DAYS - JSON_DAYS - NO_CONTENT_DAYS
     assert "error" not in statuses
     assert [d["date"] for d in summary["days"]] == sorted(ALL_DAYS)
     for day in summary["days"]:
-        assert (day["format"] == "stix") == (day["status"] == "imported")
+        expected = (
+            "stix" if day["date"] in STIX_DAYS else "json" if day["date"] in JSON_DAYS else None
+        )
+        assert day["format"] == expected, day
 
 
 def test_http_export_imports_exactly_the_days_with_stix_intelligence(clean_env, upstream, tmp_path):
@@ -43,8 +47,8 @@ def test_http_export_imports_exactly_the_days_with_stix_intelligence(clean_env, 
     assert_full_history(summary)
     assert upstream.count("tree.json") == 1
     written = sorted(p.stem for p in (tmp_path / "out").glob("2*.json"))
-    assert written == sorted(STIX_DAYS)
-    for date in STIX_DAYS:
+    assert written == sorted(STIX_DAYS | JSON_DAYS)
+    for date in STIX_DAYS | JSON_DAYS:
         bundle = json.loads((tmp_path / "out" / f"{date}.json").read_text())
         assert bundle["type"] == "bundle"
         assert len(bundle["objects"]) == day_entry(summary, date)["objects"] > 0
@@ -67,13 +71,19 @@ def test_listing_failure_falls_back_to_probing_known_names(clean_env, upstream, 
 
 
 def test_truncated_listing_falls_back_to_probing(clean_env, upstream, sample_copy, tmp_path):
+    """(The JSON reports of 03-11 and 03-12 are imported too; 03-10's is empty.)"""
     listing = json.loads((sample_copy / "tree.json").read_text())
     listing["truncated"] = True
     upstream.fault("tree.json", Fault("body", body=json.dumps(listing).encode()))
     use_http(clean_env, upstream)
     code, summary = export(tmp_path / "out", "2026-03-09", "2026-03-12")
     assert code == 0
-    assert by_status(summary)["imported"] == {"2026-03-09", "2026-03-10"}
+    assert by_status(summary)["imported"] == {
+        "2026-03-09",
+        "2026-03-10",
+        "2026-03-11",
+        "2026-03-12",
+    }
     assert upstream.count("2026/03/2026-03-10-report-stix.json", "HEAD") == 1
 
 
@@ -88,14 +98,14 @@ def test_era_a_picks_the_configured_language_file(clean_env, upstream, tmp_path,
     assert upstream.count(f"2026/01/2026-01-26-report.stix_{other}.json") == 0
 
 
-def test_bilingual_bundle_wins_over_the_empty_template_on_the_same_day(
-    clean_env, sample_dir, tmp_path
-):
+def test_stub_and_template_are_not_content_whatever_their_size(clean_env, sample_dir, tmp_path):
     clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+    clean_env.setenv("VIGILINTEL_SOURCE_FORMATS", "stix")
     _, summary = export(tmp_path / "out", "2026-07-06", "2026-07-06")
     entry = day_entry(summary, "2026-07-06")
     assert entry["status"] == "no-content"
     assert "stub" in entry["message"]
+    assert entry["files"] == ["2026/07/2026-07-06-report-stix.json"]
 
 
 def test_429_with_retry_after_is_waited_for_then_imported(clean_env, upstream, tmp_path):
@@ -130,7 +140,12 @@ def test_persistent_500_makes_that_day_an_error_and_the_run_goes_on(clean_env, u
     assert day_entry(summary, "2026-03-10")["status"] == "error"
     assert "2026-03-10-report-stix.json" in day_entry(summary, "2026-03-10")["message"]
     assert upstream.count(path, "GET") == 3
-    assert by_status(summary)["imported"] == {"2026-03-09", "2026-03-16"}
+    assert by_status(summary)["imported"] == {
+        "2026-03-09",
+        "2026-03-11",
+        "2026-03-12",
+        "2026-03-16",
+    }
     assert not (tmp_path / "out" / "2026-03-10.json").exists()
 
 

@@ -167,7 +167,7 @@ class Importer:
     def _deliver(self, result: DayResult) -> None:
         assert result.output is not None
         dropped = result.output.dropped
-        removed = sum(v for k, v in dropped.items() if not k.startswith("changed:"))
+        removed = result.output.removed_count
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(dropped.items()))
         message = (
             f"{result.objects} objects sent from {', '.join(result.files)}; "

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from vigilintel_connector.convert.report_json import (
+    has_report_shape,
+    normalise_converted,
+    report_to_stix,
+)
 from vigilintel_connector.log import Logger
 from vigilintel_connector.normalise.result import DayBundle
 from vigilintel_connector.normalise.stix import normalise_day
@@ -85,13 +90,22 @@ def _read(candidate: Candidate, fetch: Fetch, shas: dict[str, str]) -> list[Any]
 
 def _build(candidate: Candidate, documents: list[Any], day: dt.date, opts: DayOptions) -> DayBundle:
     if candidate.format == "json":
-        raise _NotContent("daily JSON report (conversion not available yet)")
+        return _convert(candidate.paths[0], documents[0], day, opts)
     for path, document in zip(candidate.paths, documents, strict=True):
         if not is_bundle(document):
             raise DocumentError(f"{path}: not a STIX bundle")
     if not any(carries_intelligence(d) for d in documents):
         raise _NotContent("STIX stub without intelligence")
     return normalise_day(documents, day, opts.languages, opts.excluded_hosts)
+
+
+def _convert(path: str, document: Any, day: dt.date, opts: DayOptions) -> DayBundle:
+    if not has_report_shape(document):
+        raise DocumentError(f"{path}: not a VigilIntel daily report")
+    raw, counts = report_to_stix(document, day, opts.languages)
+    if not carries_intelligence(raw):
+        raise _NotContent("JSON report without intelligence")
+    return normalise_converted(raw, counts, day, opts.languages, opts.excluded_hosts)
 
 
 def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOptions) -> DayResult:
@@ -108,12 +122,19 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
             output = _build(candidate, documents, day, opts)
         except EmptyDocument as exc:
             seen.append(str(exc))
-        except (FetchError, DocumentError) as exc:
+        except FetchError as exc:
+            # Possibly transient: retry the day later rather than settle it from a lesser file.
+            examined.update(shas)
+            message = "; ".join([*errors, str(exc), *seen])
+            return DayResult(day, DayStatus.ERROR, message, files=list(examined), shas=examined)
+        except DocumentError as exc:  # a broken file stays broken: try the next candidate
             errors.append(str(exc))
         except _NotContent as exc:
             seen.append(f"{', '.join(candidate.paths)}: {exc}")
         else:
             message = f"{output.object_count} objects from {', '.join(candidate.paths)}"
+            if errors:
+                message += f" (skipped: {'; '.join(errors)})"
             return DayResult(
                 day, DayStatus.IMPORTED, message, candidate.format, candidate.paths, shas, output
             )

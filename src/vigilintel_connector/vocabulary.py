@@ -54,7 +54,9 @@ _PLACEHOLDERS = frozenset(
 )
 _PLACEHOLDER_PREFIXES = (
     "n/a ", "n/a(", "unknown ", "unknown(", "inconnu ", "not specified ", "multiple ", "various ",
+    "non attribu", "non identifi", "non spécifi", "non specifi", "unattributed", "unidentified",
 )  # fmt: skip
+_PLACEHOLDER_PATTERN = re.compile(r"unc?x{3,}|cve-x+-x+|t?x{4}")
 
 
 def is_placeholder_name(name: object) -> bool:
@@ -62,4 +64,8 @@ def is_placeholder_name(name: object) -> bool:
     if not isinstance(name, str):
         return True
     folded = re.sub(r"\s+", " ", name).strip().strip("\"'").lower()
-    return folded in _PLACEHOLDERS or folded.startswith(_PLACEHOLDER_PREFIXES)
+    return (
+        folded in _PLACEHOLDERS
+        or folded.startswith(_PLACEHOLDER_PREFIXES)
+        or bool(_PLACEHOLDER_PATTERN.fullmatch(folded))
+    )

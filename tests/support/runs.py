@@ -18,12 +18,15 @@ STIX_DAYS = {
     "2026-02-02", "2026-02-03", "2026-02-04", "2026-03-09", "2026-03-10", "2026-03-16",
     "2026-05-01", "2026-05-02", "2026-06-01", "2026-06-06",
 }  # fmt: skip
-# Sample days with files but no STIX intelligence (stubs, templates, JSON reports only, empty).
-FILES_WITHOUT_STIX_DAYS = {
+# Sample days whose only intelligence is the daily JSON report (issue 5).
+JSON_DAYS = {
     "2025-11-14", "2025-11-15", "2026-01-24", "2026-01-25", "2026-03-11", "2026-03-12",
-    "2026-06-02", "2026-06-04", "2026-06-27", "2026-07-06", "2026-07-31", "2026-08-01",
-    "2026-08-08",
+    "2026-06-27", "2026-07-06", "2026-07-31", "2026-08-01", "2026-08-08",
 }  # fmt: skip
+# Sample days with files but no intelligence at all (an empty report.json; stubs and a JSON
+# report with empty sections).
+NO_CONTENT_DAYS = {"2026-06-02", "2026-06-04"}
+CONTENT_DAYS = STIX_DAYS | JSON_DAYS
 
 
 def use_http(env: pytest.MonkeyPatch, server: Any, **extra: str) -> None:

@@ -17,3 +17,9 @@ class DayBundle:
     @property
     def object_count(self) -> int:
         return len(self.bundle.get("objects", []))
+
+    @property
+    def removed_count(self) -> int:
+        """Upstream objects removed or merged; ``changed:`` rewrites and ``ignored:`` input
+        that never became an object are counted apart."""
+        return sum(n for reason, n in self.dropped.items() if ":" not in reason)

@@ -58,9 +58,13 @@ def json_candidates(files: list[ListedFile]) -> list[Candidate]:
 def plan_day(
     files: list[ListedFile], languages: tuple[str, ...], formats: str = "auto"
 ) -> list[Candidate]:
-    """Candidates in the order to try them; an empty plan with files present means no content."""
+    """Candidates in the order to try them; an empty plan with files present means no content.
+
+    ``stix`` uses STIX only; ``json`` prefers the (richer) JSON report but still takes the STIX
+    of a day whose report is missing or empty, so that no day with intelligence is lost.
+    """
     if formats == "stix":
         return stix_candidates(files, languages)
     if formats == "json":
-        return json_candidates(files)
+        return json_candidates(files) + stix_candidates(files, languages)
     return stix_candidates(files, languages) + json_candidates(files)

@@ -1,0 +1,1 @@
+"""Other VigilIntel artefacts (the daily JSON report) converted to the same clean STIX."""
