@@ -78,19 +78,28 @@ class _NotContent(Exception):
     """The candidate was read fine but carries no intelligence."""
 
 
-def _read(candidate: Candidate, fetch: Fetch, shas: dict[str, str]) -> list[Any]:
+def _read(
+    candidate: Candidate, fetch: Fetch, shas: dict[str, str]
+) -> tuple[list[Any], list[bytes]]:
     """Fetch and parse; ``shas`` records every file actually read, even if a later one fails."""
-    documents = []
+    documents, contents = [], []
     for listed in candidate.files:
         content = fetch(listed.file.path)
         shas[listed.file.path] = git_blob_sha(content)
         documents.append(parse_json_document(content, listed.file.path))
-    return documents
+        contents.append(content)
+    return documents, contents
 
 
-def _build(candidate: Candidate, documents: list[Any], day: dt.date, opts: DayOptions) -> DayBundle:
+def _build(
+    candidate: Candidate,
+    documents: list[Any],
+    contents: list[bytes],
+    day: dt.date,
+    opts: DayOptions,
+) -> DayBundle:
     if candidate.format == "json":
-        return _convert(candidate.paths[0], documents[0], day, opts)
+        return _convert(candidate.paths[0], documents[0], contents[0], day, opts)
     for path, document in zip(candidate.paths, documents, strict=True):
         if not is_bundle(document):
             raise DocumentError(f"{path}: not a STIX bundle")
@@ -99,10 +108,10 @@ def _build(candidate: Candidate, documents: list[Any], day: dt.date, opts: DayOp
     return normalise_day(documents, day, opts.languages, opts.excluded_hosts)
 
 
-def _convert(path: str, document: Any, day: dt.date, opts: DayOptions) -> DayBundle:
+def _convert(path: str, document: Any, content: bytes, day: dt.date, opts: DayOptions) -> DayBundle:
     if not has_report_shape(document):
         raise DocumentError(f"{path}: not a VigilIntel daily report")
-    raw, counts = report_to_stix(document, day, opts.languages)
+    raw, counts = report_to_stix(document, day, opts.languages, content)
     if not carries_intelligence(raw):
         raise _NotContent("JSON report without intelligence")
     return normalise_converted(raw, counts, day, opts.languages, opts.excluded_hosts)
@@ -118,8 +127,8 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
     for candidate in plan_day(files, opts.languages, opts.formats):
         shas: dict[str, str] = {}
         try:
-            documents = _read(candidate, fetch, shas)
-            output = _build(candidate, documents, day, opts)
+            documents, contents = _read(candidate, fetch, shas)
+            output = _build(candidate, documents, contents, day, opts)
         except EmptyDocument as exc:
             seen.append(str(exc))
         except FetchError as exc:

@@ -27,6 +27,24 @@ from vigilintel_connector.vocabulary import is_placeholder_name
 
 _NAMESPACE = uuid.UUID("7b0c6f1e-5a43-4c8e-9a57-1c1f3d2c9e21")
 CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
+# Scanned over the raw, ASCII-upper-cased bytes with a literal-prefix pattern (no look-around,
+# which would disable the engine's fast search): ~1 ms per MB instead of ~30.
+_CVE_BYTES = re.compile(rb"CVE-\d{4}-\d{4,}")
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def mentioned_cves(source: bytes) -> list[str]:
+    """Every distinct CVE id in the file: what a case-insensitive word-bounded CVE regex finds."""
+    upper = source.upper()
+    found: dict[str, None] = {}
+    for match in _CVE_BYTES.finditer(upper):
+        start, end = match.span()
+        if (start and upper[start - 1] in _WORD) or (end < len(upper) and upper[end] in _WORD):
+            continue
+        found[match.group().decode()] = None
+    return list(found)
+
+
 _TECHNIQUE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
 _SECTIONS = (  # keyword in the folded section name → what it holds
     ("strategic", ("transvers", "cross", "strategic", "strateg")),
@@ -174,9 +192,10 @@ def convert_report(
     day: dt.date,
     languages: tuple[str, ...],
     excluded_hosts: frozenset[str] = frozenset(),
+    source: bytes | None = None,
 ) -> DayBundle:
     """Convert one JSON report; the result is normalised like any upstream bundle."""
-    raw, counts = report_to_stix(document, day, languages)
+    raw, counts = report_to_stix(document, day, languages, source)
     return normalise_converted(raw, counts, day, languages, excluded_hosts)
 
 
@@ -195,9 +214,15 @@ def normalise_converted(
 
 
 def report_to_stix(
-    document: dict[str, Any], day: dt.date, languages: tuple[str, ...]
+    document: dict[str, Any],
+    day: dt.date,
+    languages: tuple[str, ...],
+    source: bytes | None = None,
 ) -> tuple[dict[str, Any], Counter[str]]:
-    """Raw, upstream-shaped STIX (provisional ids) and what the conversion itself skipped."""
+    """Raw, upstream-shaped STIX (provisional ids) and what the conversion itself skipped.
+
+    ``source`` is the file's bytes, scanned for CVE mentions (the document is serialised when
+    they are not given)."""
     sections = document_sections(document, languages)
     primary = sections[0]
     b = _Builder(day, languages)
@@ -214,7 +239,10 @@ def report_to_stix(
         entries = _paired_entries(content, paired, languages)
         for entry in entries:
             _CONVERTERS[kind](b, entry)
-    _mentioned_cves(b, document)
+    if source is None:
+        source = json.dumps(document, ensure_ascii=False).encode()
+    for cve in mentioned_cves(source):
+        _vulnerability(b, cve)
     report = {
         "type": "report",
         "id": "report--" + str(uuid.uuid5(_NAMESPACE, f"report/{day}")),
@@ -495,13 +523,6 @@ _CONVERTERS = {
     "regulatory": _convert_regulatory,
     "threats": _convert_threat,
 }
-
-
-def _mentioned_cves(b: _Builder, document: dict[str, Any]) -> None:
-    """Every valid CVE the report mentions becomes a vulnerability, even outside its own entry."""
-    text = json.dumps(document, ensure_ascii=False)
-    for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
-        _vulnerability(b, cve)
 
 
 def _number(value: object, low: float, high: float) -> float | None:

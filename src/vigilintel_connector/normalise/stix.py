@@ -8,7 +8,6 @@ the file's date, that references everything else.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from collections import Counter
@@ -137,7 +136,9 @@ def _merge_translations(
 ) -> list[dict[str, Any]]:
     """Era A ships one file per language with the same objects in the same order: pair them
     by position and keep both texts in one object, so ``fr,en`` never makes two reports."""
-    primary = [copy.deepcopy(o) for o in bundles[0].get("objects", []) if isinstance(o, dict)]
+    # Shallow copies suffice: only top-level text fields are replaced here, and every later
+    # step builds new dicts and lists instead of changing upstream's.
+    primary = [dict(o) for o in bundles[0].get("objects", []) if isinstance(o, dict)]
     for other in bundles[1:]:
         others = [o for o in other.get("objects", []) if isinstance(o, dict)]
         if [o.get("type") for o in others] != [o.get("type") for o in primary]:

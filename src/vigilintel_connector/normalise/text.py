@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 _LANGUAGE_MARKER = re.compile(
     r"^\s*(?:[-*]\s*)?(?:\*\*)?\[?(FR|EN)\]?\s*:?\s*(?:\*\*)?\s*:?\s*", re.IGNORECASE
@@ -13,6 +14,13 @@ _MARKER_ONLY = re.compile(r"^\s*(?:[-*]\s*)?\*\*\[?(FR|EN)\]?:?\*\*:?|^\s*(?:[-*
 
 def timestamp(value: object, fallback: dt.datetime) -> str:
     """STIX timestamp with milliseconds, UTC; ``fallback`` when upstream's value is unusable."""
+    if isinstance(value, str) or value is None:
+        return _timestamp(value, fallback)  # a bundle repeats the same few values
+    return _timestamp(None, fallback)
+
+
+@lru_cache(maxsize=4096)
+def _timestamp(value: str | None, fallback: dt.datetime) -> str:
     parsed = parse_time(value) or fallback
     return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
         f"{parsed.microsecond // 1000:03d}Z"
