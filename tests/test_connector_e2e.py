@@ -7,6 +7,9 @@ OpenCTI's GraphQL API and an HTTP server over the upstream sample, then reads th
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,6 +121,7 @@ def test_a_refused_work_leaves_the_day_undone_until_a_later_run(connector):
     assert connector.standin.state["days"]["2026-03-10"]["status"] == "error"
     assert connector.standin.state["last_processed_date"] < "2026-03-10"
     assert "Day not delivered" in first.output
+    assert set(first.work_days) == DELIVERED - {"2026-03-10"}, "the other days went on"
     connector.standin.refuse_work_names = set()
     second = connector.run()
     assert second.work_days == ["2026-03-10"]
@@ -156,9 +160,59 @@ def test_resetting_the_state_makes_the_next_run_backfill_again(connector):
     assert again.work_days == sorted(DELIVERED)
 
 
-def test_tokens_never_appear_in_the_logs(connector):
+def test_kill_9_mid_backfill_then_restart_delivers_every_day_and_none_twice(connector):
+    before = set(connector.standin.works)
+    process = connector.start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = [w for w in connector.standin.works.values() if w.status == "complete"]
+        if len(done) >= 6:
+            break
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    killed = connector.collect(before, process)
+    assert killed.returncode == -signal.SIGKILL
+    saved = {
+        day for day, record in (connector.standin.state or {}).get("days", {}).items()
+        if record["status"] == "imported"
+    }  # fmt: skip
+    assert saved, "state was saved before the kill"
+    assert saved < DELIVERED
+    restarted = connector.run()
+    assert restarted.returncode == 0, restarted.output
+    assert not set(restarted.work_days) & saved, "a day was delivered again after being saved"
+    assert set(restarted.work_days) | saved == DELIVERED
+    assert {d for d, r in connector.standin.state["days"].items() if r["status"] == "imported"} == (
+        DELIVERED
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "warning", "expected_days"),
+    [
+        ("{not json at all", "not an object", "all"),
+        ({"last_processed_date": "2026-06-30", "last_run": "2026-07-01T02:00:00Z"},
+         "older format", "after"),
+        ({"last_processed_date": "2099-01-01"}, "in the future", "all"),
+    ],
+    ids=["garbage", "brief-format", "future"],
+)  # fmt: skip
+def test_unusual_states_are_warned_about_and_read_safely(connector, stored, warning, expected_days):
+    connector.standin.state = stored
     run = connector.run()
+    assert run.returncode == 0, run.output
+    assert warning in run.output
+    if expected_days == "all":
+        assert run.work_days == sorted(DELIVERED)
+    else:
+        assert run.work_days == sorted(d for d in DELIVERED if d > "2026-06-30")
+    assert connector.standin.state["version"] == 2
+
+
+def test_tokens_never_appear_in_the_logs_even_at_debug_level(connector):
+    run = connector.run(CONNECTOR_LOG_LEVEL="debug")
     assert run.returncode == 0
-    assert "Bundle sent" in run.output
+    assert "Day planned" in run.output and "Bundle sent" in run.output
     assert OPENCTI_TOKEN not in run.output
     assert GITHUB_TOKEN not in run.output

@@ -173,7 +173,7 @@ def test_connection_reset_then_success_is_retried(clean_env, upstream, tmp_path)
 def test_oversize_body_is_refused_while_streaming(clean_env, upstream, tmp_path):
     path = "2026/03/2026-03-16-report-stix.json"
     upstream.fault(path, Fault("stream", size=50 * 1024 * 1024))
-    use_http(clean_env, upstream, VIGILINTEL_MAX_FILE_SIZE_MB="1")
+    use_http(clean_env, upstream)  # the default 20 MB cap
     code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
     assert code == 0
     entry = day_entry(summary, "2026-03-16")
@@ -254,3 +254,32 @@ def test_progress_and_summary_table_go_to_stderr(clean_env, sample_dir, tmp_path
     assert "2026-03-15  missing" in err
     assert "imported        1" in err
     assert Path(tmp_path / "out" / "summary.json").exists()
+
+
+def test_listing_host_down_falls_back_to_probing(clean_env, upstream, tmp_path):
+    use_http(clean_env, upstream, VIGILINTEL_HTTP_RETRIES="1")
+    clean_env.setenv("VIGILINTEL_LISTING_URL", "http://127.0.0.1:9/tree.json")
+    code, summary = export(tmp_path / "out", "2026-03-09", "2026-03-16")
+    assert code == 0
+    assert by_status(summary)["imported"] == {
+        "2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12", "2026-03-16"
+    }  # fmt: skip
+    assert upstream.count("tree.json") == 0
+    assert upstream.count("2026/03/2026-03-16-report-stix.json", "HEAD") == 1
+
+
+def test_unsafe_listing_paths_are_never_requested(clean_env, upstream, sample_copy, tmp_path):
+    listing = json.loads((sample_copy / "tree.json").read_text())
+    hostile = [
+        "../../etc/passwd", "/etc/passwd", "2026\\03\\2026-03-16-report-stix.json",
+        "2026/03/../../2026-03-16-report-stix.json", "2026/03/2026-03-16-report-stix.json/../x",
+    ]  # fmt: skip
+    listing["tree"] += [{"path": p, "type": "blob", "sha": "0" * 40, "size": 1} for p in hostile]
+    upstream.fault("tree.json", Fault("body", body=json.dumps(listing).encode()))
+    use_http(clean_env, upstream)
+    code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
+    assert code == 0
+    assert day_entry(summary, "2026-03-16")["status"] == "imported"
+    requested = {path for _, path in upstream.requests}
+    assert not requested & {p.lstrip("/") for p in hostile}
+    assert all(".." not in path and "\\" not in path for path in requested)

@@ -54,11 +54,32 @@ class Connector:
     upstream: UpstreamServer
     connector_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     env: dict[str, str] = field(default_factory=dict)
+    _logs: dict[int, str] = field(default_factory=dict)
 
     def run(
         self, timeout: float = 300, after_process: Callable[[], None] | None = None, **extra: str
     ) -> ConnectorRun:
         before = set(self.standin.works)
+        process = self.start(**extra)
+        try:
+            process.wait(timeout=timeout)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        if after_process is not None:
+            after_process()
+        return self.collect(before, process)
+
+    def collect(self, before: set[str], process: subprocess.Popen) -> ConnectorRun:
+        """What reached the broker and the stand-in, and what the process printed."""
+        messages = self.standin.drain(self.connector_id)
+        new_works = [w for k, w in self.standin.works.items() if k not in before]
+        output = Path(self._logs[process.pid]).read_text()
+        return ConnectorRun(process.returncode, output, messages, new_works)
+
+    def start(self, **extra: str) -> subprocess.Popen:
+        """Start a run whose output goes to a file (a full pipe would block the process)."""
         env = {
             k: v for k, v in os.environ.items()
             if not k.startswith(("OPENCTI_", "CONNECTOR_", "VIGILINTEL_", "MQ_"))
@@ -81,15 +102,16 @@ class Connector:
                 **extra,
             }
         )
-        done = subprocess.run(
+        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the process's end
+            "w", prefix="connector-run-", suffix=".log", delete=False
+        )
+        process = subprocess.Popen(
             [sys.executable, "-m", "vigilintel_connector", "run"],
-            env=env, capture_output=True, text=True, timeout=timeout, cwd=tempfile.gettempdir(),
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tempfile.gettempdir(),
         )  # fmt: skip
-        if after_process is not None:
-            after_process()
-        messages = self.standin.drain(self.connector_id)
-        new_works = [w for k, w in self.standin.works.items() if k not in before]
-        return ConnectorRun(done.returncode, done.stdout + done.stderr, messages, new_works)
+        log.close()
+        self._logs[process.pid] = log.name
+        return process
 
 
 def replace_upstream_file(root: Path, path: str, content: bytes | None) -> None:

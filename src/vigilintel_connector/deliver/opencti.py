@@ -32,7 +32,17 @@ class HelperStateStore:
         self.helper = helper
 
     def load(self) -> object:
-        return self.helper.get_state()
+        """The platform's state as stored: pycti's ``get_state`` turns an unreadable state into
+        None, which would look like a first run; read the raw text so it can be reported."""
+        raw = getattr(self.helper, "connector_state", None)
+        if raw is None or raw == "":
+            return None
+        if not isinstance(raw, str):
+            return raw
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
 
     def save(self, state: dict[str, Any]) -> None:
         self.helper.set_state(state)
