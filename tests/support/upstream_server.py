@@ -36,6 +36,8 @@ class UpstreamServer:
         self.root = root
         self.faults: dict[str, list[Fault]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.latency = 0.0  # seconds added to every request (benchmarks: a distant GitHub)
+        self.bytes_sent = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -91,6 +93,8 @@ class UpstreamServer:
                     path = path[4:]
                 with server._lock:
                     server.requests.append((self.command, path))
+                if server.latency:
+                    time.sleep(server.latency)
                 fault = server._next_fault(path)
                 if fault and fault.kind == "reset":
                     self.connection.setsockopt(
@@ -121,6 +125,8 @@ class UpstreamServer:
                 if not head:
                     with suppress(BrokenPipeError, ConnectionResetError):
                         self.wfile.write(body)
+                    with server._lock:
+                        server.bytes_sent += len(body)
 
             def _stream(self, size: int, head: bool) -> None:
                 """A body with no declared length, to prove the cap is enforced while reading."""
