@@ -86,7 +86,7 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         return EXIT_CONFIG
     days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
     out.mkdir(parents=True, exist_ok=True)
-    upstream, _ = build_upstream(settings, logger)
+    upstream = build_upstream(settings, logger)
     try:
         listing = upstream.list_files(days)
     except SourceUnreachable as exc:

@@ -7,9 +7,9 @@ connector would send.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -175,8 +175,16 @@ def process_days(
         _log_result(logger, result)
         return result
 
+    # A bounded window of days in flight: a year-long backfill must not hold every bundle
+    # in memory before the first one is delivered.
+    pending: deque[Future[DayResult]] = deque()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        yield from pool.map(one, sorted(days))
+        for day in sorted(days):
+            pending.append(pool.submit(one, day))
+            if len(pending) >= 2 * concurrency:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _log_result(logger: Logger, result: DayResult) -> None:

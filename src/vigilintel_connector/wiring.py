@@ -11,10 +11,10 @@ from vigilintel_connector.source.http import HttpClient, HttpPolicy
 from vigilintel_connector.source.upstream import DirectoryUpstream, HttpUpstream, Upstream
 
 
-def build_upstream(settings: Settings, logger: Logger) -> tuple[Upstream, HttpClient | None]:
+def build_upstream(settings: Settings, logger: Logger) -> Upstream:
     vi = settings.vigilintel
     if vi.source_is_directory:
-        return DirectoryUpstream(Path(vi.source), vi.max_file_bytes), None
+        return DirectoryUpstream(Path(vi.source), vi.max_file_bytes)
     client = HttpClient(
         HttpPolicy(
             retries=vi.http_retries,
@@ -24,7 +24,7 @@ def build_upstream(settings: Settings, logger: Logger) -> tuple[Upstream, HttpCl
         )
     )
     token = vi.github_token.get_secret_value() if vi.github_token else None
-    return HttpUpstream(vi.source, vi.listing_url, client, logger, token), client
+    return HttpUpstream(vi.source, vi.listing_url, client, logger, token)
 
 
 def day_options(settings: Settings) -> DayOptions:

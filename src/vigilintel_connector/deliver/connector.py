@@ -124,7 +124,7 @@ def run_connector(settings: Settings) -> int:
     logger = helper.connector_logger
     for notice in settings.notices:
         logger.warning(notice)
-    upstream, _ = build_upstream(settings, logger)
+    upstream = build_upstream(settings, logger)
     dry_run = settings.vigilintel.dry_run
     importer = Importer(
         settings,

@@ -334,12 +334,7 @@ def _clean_named(obj: dict[str, Any], ctx: _Day) -> dict[str, Any] | None:
             return None
     if kind == "identity":
         clean.setdefault("identity_class", "organization")
-    new_id = ids.sdo_id(clean)
-    if new_id is None:
-        ctx.remove(obj, "unsupported-type")
-        return None
-    clean["id"] = new_id
-    return clean
+    return _identified(clean, ids.sdo_id(clean), obj, ctx)
 
 
 def _technique(clean: dict[str, Any], ctx: _Day) -> bool:
@@ -404,9 +399,15 @@ def _clean_observable(obj: dict[str, Any], ctx: _Day) -> dict[str, Any] | None:
         if cpe is not None and not (isinstance(cpe, str) and _CPE23.fullmatch(cpe)):
             del clean["cpe"]
             ctx.changed("invalid-cpe")
-    new_id = ids.observable_id(clean)
+    return _identified(clean, ids.observable_id(clean), obj, ctx)
+
+
+def _identified(
+    clean: dict[str, Any], new_id: str | None, upstream: dict[str, Any], ctx: _Day
+) -> dict[str, Any] | None:
+    """The object under its deterministic id; removed when its type has no id scheme."""
     if new_id is None:
-        ctx.remove(obj, "unsupported-type")
+        ctx.remove(upstream, "unsupported-type")
         return None
     clean["id"] = new_id
     return clean

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
@@ -68,46 +70,49 @@ class HttpClient:
         """GET a body, refusing it while streaming once it exceeds the size cap."""
         limit = self.policy.max_bytes
         self.requests_made += 1
-        try:
-            with self.session.get(
+        with (
+            _as_fetch_errors(url),
+            self.session.get(
                 url, headers=headers, timeout=self._timeouts(), stream=True
-            ) as response:
-                if response.status_code != 200:
-                    raise FetchError(
-                        f"HTTP {response.status_code} for {url}", status=response.status_code
-                    )
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > limit:
-                    raise FetchError(f"{url} is {declared} bytes, over the {limit}-byte cap")
-                chunks: list[bytes] = []
-                received = 0
-                for chunk in response.iter_content(chunk_size=65536):
-                    received += len(chunk)
-                    if received > limit:
-                        raise FetchError(f"{url} exceeds the {limit}-byte cap")
-                    chunks.append(chunk)
-                self.bytes_received += received
-                return b"".join(chunks)
-        except requests.exceptions.RetryError as exc:
-            raise FetchError(f"{url}: gave up after retries ({_cause(exc)})") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise FetchError(f"{url}: {_cause(exc)}", unreachable=True) from None
-        except requests.exceptions.RequestException as exc:
-            raise FetchError(f"{url}: {_cause(exc)}") from None
+            ) as response,
+        ):
+            if response.status_code != 200:
+                raise FetchError(
+                    f"HTTP {response.status_code} for {url}", status=response.status_code
+                )
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise FetchError(f"{url} is {declared} bytes, over the {limit}-byte cap")
+            chunks: list[bytes] = []
+            received = 0
+            for chunk in response.iter_content(chunk_size=65536):
+                received += len(chunk)
+                if received > limit:
+                    raise FetchError(f"{url} exceeds the {limit}-byte cap")
+                chunks.append(chunk)
+            self.bytes_received += received
+            return b"".join(chunks)
 
     def head(self, url: str) -> tuple[int, int | None]:
         """Availability check: status code and declared size, without downloading the body."""
         self.requests_made += 1
-        try:
+        with _as_fetch_errors(url):
             response = self.session.head(url, timeout=self._timeouts(), allow_redirects=True)
-        except requests.exceptions.RetryError as exc:
-            raise FetchError(f"{url}: gave up after retries ({_cause(exc)})") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise FetchError(f"{url}: {_cause(exc)}", unreachable=True) from None
-        except requests.exceptions.RequestException as exc:
-            raise FetchError(f"{url}: {_cause(exc)}") from None
         size = response.headers.get("Content-Length")
         return response.status_code, int(size) if size and size.isdigit() else None
+
+
+@contextmanager
+def _as_fetch_errors(url: str) -> Iterator[None]:
+    """requests' exceptions, after urllib3's retries, as one FetchError saying why."""
+    try:
+        yield
+    except requests.exceptions.RetryError as exc:
+        raise FetchError(f"{url}: gave up after retries ({_cause(exc)})") from None
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        raise FetchError(f"{url}: {_cause(exc)}", unreachable=True) from None
+    except requests.exceptions.RequestException as exc:
+        raise FetchError(f"{url}: {_cause(exc)}") from None
 
 
 def _cause(exc: BaseException) -> str:

@@ -180,6 +180,10 @@ class HttpUpstream:
                 except FetchError as exc:
                     if not exc.unreachable:
                         answered = True
+                    elif not answered:  # nothing ever answered: do not retry every name
+                        raise SourceUnreachable(
+                            f"neither {self.listing_url} nor {self.base_url} answered ({exc})"
+                        ) from None
                     continue
                 answered = True
                 daily = parse_daily_path(path)
