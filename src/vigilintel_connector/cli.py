@@ -87,6 +87,7 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
     days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
     out.mkdir(parents=True, exist_ok=True)
     upstream = build_upstream(settings, logger)
+    print(f"exporting {since} … {until} from {upstream.description} to {out}", file=sys.stderr)
     try:
         listing = upstream.list_files(days)
     except SourceUnreachable as exc:
