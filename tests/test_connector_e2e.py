@@ -25,7 +25,7 @@ from tests.support.connector_runs import (
 from tests.support.opencti_standin import StandIn, StandInServer
 from tests.support.rabbitmq import RabbitMQ
 from tests.support.runs import CONTENT_DAYS
-from tests.support.upstream_server import serving
+from tests.support.upstream_server import Fault, serving
 from vigilintel_connector.pipeline import DayOptions, process_day
 from vigilintel_connector.source.upstream import DirectoryUpstream
 
@@ -216,3 +216,19 @@ def test_tokens_never_appear_in_the_logs_even_at_debug_level(connector):
     assert "Day planned" in run.output and "Bundle sent" in run.output
     assert OPENCTI_TOKEN not in run.output
     assert GITHUB_TOKEN not in run.output
+
+
+def test_an_upstream_failure_leaves_the_day_undone_and_a_later_run_delivers_it(connector):
+    path = "2026/06/2026-06-06-report-stix.json"
+    connector.upstream.fault(path, Fault("status", status=503))
+    first = connector.run()
+    assert first.returncode == 0, first.output
+    assert "2026-06-06" not in first.work_days
+    assert set(first.work_days) == DELIVERED - {"2026-06-06"}
+    assert connector.standin.state["days"]["2026-06-06"]["status"] == "error"
+    assert connector.standin.state["last_processed_date"] < "2026-06-06"
+    assert '"ERROR"' in first.output and "2026-06-06" in first.output
+    connector.upstream.faults.clear()
+    second = connector.run()
+    assert second.work_days == ["2026-06-06"]
+    assert connector.standin.state["days"]["2026-06-06"]["status"] == "imported"

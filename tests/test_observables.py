@@ -84,3 +84,25 @@ def test_hashes_are_normalised_and_wrong_lengths_refused():
     )
     assert kept == {"SHA-256": "a" * 64, "SHA-1": "b" * 40}
     assert refused == 2
+
+
+def test_the_days_own_source_sites_are_not_imported_as_domains():
+    import datetime as dt
+
+    from vigilintel_connector.normalise.stix import normalise_day
+
+    bundle = {
+        "type": "bundle",
+        "objects": [
+            {"type": "threat-actor", "id": "threat-actor--1", "name": "APT-Test",
+             "external_references": [{"source_name": "article",
+                                      "url": "https://www.news-site.example.org/story/1"}]},
+            {"type": "domain-name", "id": "domain-name--1", "value": "news-site.example.org"},
+            {"type": "domain-name", "id": "domain-name--2", "value": "evil-c2.example.net"},
+        ],
+    }  # fmt: skip
+    result = normalise_day([bundle], dt.date(2026, 3, 16), ("fr",))
+    values = {o.get("value") for o in result.bundle["objects"]}
+    assert "news-site.example.org" not in values
+    assert "evil-c2.example.net" in values
+    assert result.dropped["reference-site"] == 1

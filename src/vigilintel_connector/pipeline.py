@@ -112,7 +112,9 @@ def _convert(path: str, document: Any, content: bytes, day: dt.date, opts: DayOp
     if not has_report_shape(document):
         raise DocumentError(f"{path}: not a VigilIntel daily report")
     raw, counts = report_to_stix(document, day, opts.languages, content)
-    if not carries_intelligence(raw):
+    # Entities, or notes from its entries (geopolitics, regulation…): a report whose sections
+    # are all empty only says that nothing was published.
+    if not carries_intelligence(raw) and not any(o["type"] == "note" for o in raw["objects"]):
         raise _NotContent("JSON report without intelligence")
     return normalise_converted(raw, counts, day, opts.languages, opts.excluded_hosts)
 

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from stix2patterns.validator import run_validator
 
@@ -104,6 +105,8 @@ def normalise_day(
     ctx = _Day(day, languages, excluded_hosts)
     objects = _merge_translations(bundles, languages, ctx)
     ctx.source_urls = frozenset(_source_urls(objects))
+    # The sites the day's articles were read on are references, not indicators.
+    ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
     daily = _find_daily_report(objects)
     emitted: dict[str, dict[str, Any]] = {}
     deferred: list[dict[str, Any]] = []
@@ -533,6 +536,18 @@ def _source_urls(objects: list[dict[str, Any]]) -> Iterable[str]:
         for ref in obj.get("external_references") or []:
             if isinstance(ref, dict) and isinstance(ref.get("url"), str):
                 yield ref["url"].rstrip("/")
+
+
+def _hosts(urls: Iterable[str]) -> frozenset[str]:
+    hosts = set()
+    for url in urls:
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            continue
+        if host:
+            hosts.add(host.removeprefix("www."))
+    return frozenset(hosts)
 
 
 def _daily_report(
