@@ -1,0 +1,113 @@
+"""The import run's rules, in-process with a fixed clock: grace window, retries, dry run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.support.connector_runs import replace_upstream_file
+from vigilintel_connector.deliver.opencti import DeliveryError, DryRunSender, MemoryStateStore
+from vigilintel_connector.importer import Importer
+from vigilintel_connector.log import StdLogger
+from vigilintel_connector.settings import load_settings
+from vigilintel_connector.wiring import build_upstream
+
+
+class RecordingSender:
+    def __init__(self, fail_on: set[str] | None = None):
+        self.sent: list[str] = []
+        self.fail_on = fail_on or set()
+
+    def send(self, work_name: str, bundle: dict[str, Any], message: str) -> int:
+        day = work_name.split()[1]
+        if day in self.fail_on:
+            raise DeliveryError("broker down")
+        self.sent.append(day)
+        return len(bundle["objects"])
+
+
+def make_importer(clean_env, source, now: dt.datetime, sender, store=None, **env: str):
+    clean_env.setenv("VIGILINTEL_SOURCE", str(source))
+    for key, value in env.items():
+        clean_env.setenv(key, value)
+    settings = load_settings()
+    logger = StdLogger()
+    store = store or MemoryStateStore(None)
+    upstream = build_upstream(settings, logger)
+    return Importer(settings, upstream, store, sender, logger, now=lambda: now), store
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(6), dt.UTC)
+
+
+def test_an_unpublished_day_stays_pending_through_the_grace_window(clean_env, sample_copy):
+    sender = RecordingSender()
+    importer, store = make_importer(
+        clean_env, sample_copy, at("2026-08-10"), sender, VIGILINTEL_START_DATE="2026-08-07"
+    )
+    importer.run()
+    days = store.state["days"]
+    assert sender.sent == ["2026-08-08"]
+    assert days["2026-08-07"]["status"] == "pending"  # 3 days old: still inside the window
+    assert days["2026-08-10"]["status"] == "pending"
+    assert store.state["last_processed_date"] is None
+    late, store = make_importer(clean_env, sample_copy, at("2026-08-11"), sender, store=store)
+    late.run()
+    assert store.state["days"]["2026-08-07"]["status"] == "missing"
+    assert store.state["last_processed_date"] == "2026-08-08"
+
+
+def test_a_day_published_within_the_grace_window_is_delivered(clean_env, sample_copy):
+    sender = RecordingSender()
+    content = (sample_copy / "2026/08/2026-08-08-report.json").read_bytes()
+    replace_upstream_file(sample_copy, "2026/08/2026-08-08-report.json", None)
+    replace_upstream_file(sample_copy, "2026/08/2026-08-08-report.stix.json", None)
+    importer, store = make_importer(
+        clean_env, sample_copy, at("2026-08-09"), sender, VIGILINTEL_START_DATE="2026-08-08"
+    )
+    importer.run()
+    assert store.state["days"]["2026-08-08"]["status"] == "pending"
+    replace_upstream_file(sample_copy, "2026/08/2026-08-08-report.json", content)
+    importer.run()
+    assert sender.sent == ["2026-08-08"]
+    assert store.state["days"]["2026-08-08"]["status"] == "imported"
+
+
+def test_a_failed_send_is_retried_and_never_recorded_as_done(clean_env, sample_copy):
+    sender = RecordingSender(fail_on={"2026-07-31"})
+    importer, store = make_importer(
+        clean_env, sample_copy, at("2026-08-09"), sender, VIGILINTEL_START_DATE="2026-07-30"
+    )
+    report = importer.run()
+    assert report.failed == ["2026-07-31"]
+    assert store.state["days"]["2026-07-31"]["status"] == "error"
+    assert store.state["last_processed_date"] == "2026-07-30"
+    sender.fail_on.clear()
+    importer.run()
+    assert sender.sent == ["2026-08-01", "2026-08-08", "2026-07-31"]
+    assert store.state["last_processed_date"] == "2026-08-05"
+
+
+def test_dry_run_reports_what_it_would_send_and_keeps_state_in_memory_only(
+    clean_env, sample_copy, caplog
+):
+    platform_state = {"last_processed_date": "2026-07-30"}
+    store = MemoryStateStore(dict(platform_state))  # what run_connector gives a dry run
+    importer, _ = make_importer(
+        clean_env, sample_copy, at("2026-08-09"), DryRunSender(StdLogger(level="info")),
+        store=store,
+    )  # fmt: skip
+    report = importer.run()
+    assert report.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]
+    assert report.objects_sent > 0
+    assert store.state["days"]["2026-08-08"]["status"] == "imported"
+    assert platform_state == {"last_processed_date": "2026-07-30"}
+
+
+@pytest.mark.parametrize("period", ["PT24H", "P1D"])
+def test_duration_period_is_iso_8601(clean_env, period):
+    clean_env.setenv("CONNECTOR_DURATION_PERIOD", period)
+    assert load_settings().connector.duration_period == dt.timedelta(days=1)
