@@ -91,11 +91,8 @@ def test_a_failed_send_is_retried_and_never_recorded_as_done(clean_env, sample_c
     assert store.state["last_processed_date"] == "2026-08-05"
 
 
-def test_dry_run_reports_what_it_would_send_and_keeps_state_in_memory_only(
-    clean_env, sample_copy, caplog
-):
-    platform_state = {"last_processed_date": "2026-07-30"}
-    store = MemoryStateStore(dict(platform_state))  # what run_connector gives a dry run
+def test_dry_run_reports_what_it_would_send_and_keeps_state_in_memory_only(clean_env, sample_copy):
+    store = MemoryStateStore({"last_processed_date": "2026-07-30"})  # a dry run's store
     importer, _ = make_importer(
         clean_env, sample_copy, at("2026-08-09"), DryRunSender(StdLogger(level="info")),
         store=store,
@@ -104,7 +101,6 @@ def test_dry_run_reports_what_it_would_send_and_keeps_state_in_memory_only(
     assert report.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]
     assert report.objects_sent > 0
     assert store.state["days"]["2026-08-08"]["status"] == "imported"
-    assert platform_state == {"last_processed_date": "2026-07-30"}
 
 
 @pytest.mark.parametrize("period", ["PT24H", "P1D"])
