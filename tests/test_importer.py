@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.connector_runs import replace_upstream_file
+from tests.support.upstream_server import Fault
 from vigilintel_connector.deliver.opencti import DeliveryError, DryRunSender, MemoryStateStore
 from vigilintel_connector.importer import Importer
 from vigilintel_connector.log import StdLogger
@@ -107,3 +108,24 @@ def test_dry_run_reports_what_it_would_send_and_keeps_state_in_memory_only(clean
 def test_duration_period_is_iso_8601(clean_env, period):
     clean_env.setenv("CONNECTOR_DURATION_PERIOD", period)
     assert load_settings().connector.duration_period == dt.timedelta(days=1)
+
+
+def test_without_a_listing_settled_days_are_not_probed_again(clean_env, upstream):
+    upstream.fault("tree.json", Fault("status", status=403))  # e.g. GitHub's rate limit
+    clean_env.setenv("VIGILINTEL_LISTING_URL", upstream.listing_url)
+    clean_env.setenv("VIGILINTEL_HTTP_RETRIES", "0")
+    sender = RecordingSender()
+    importer, _ = make_importer(
+        clean_env, upstream.source_url, at("2026-08-10"), sender,
+        VIGILINTEL_START_DATE="2026-07-25",
+    )  # fmt: skip
+    importer.run()
+    assert sender.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]
+    first_heads = sum(1 for method, _ in upstream.requests if method == "HEAD")
+    assert first_heads == 17 * 6
+    upstream.requests.clear()
+    importer.run()
+    heads = {path[:18] for method, path in upstream.requests if method == "HEAD"}
+    # Only the days inside the grace window (08-07 … 08-10) are checked again.
+    assert heads == {f"2026/08/2026-08-{d:02d}" for d in range(7, 11)}
+    assert sender.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]

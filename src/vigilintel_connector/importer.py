@@ -82,8 +82,14 @@ class Importer:
             {"from": str(state.start_date), "to": str(today), "days": len(days),
              "last_processed_date": str(state.last_processed_date)},
         )  # fmt: skip
+        grace = self.vi.missing_grace_days
+        # Without a listing, a settled day older than the grace window is not looked at again.
+        worth_probing = [
+            d for d in days
+            if decide(state.days.get(d), None, d, today, grace).process
+        ]  # fmt: skip
         try:
-            listing = self.upstream.list_files(days)
+            listing = self.upstream.list_files(days, probe_days=worth_probing)
         except SourceUnreachable as exc:
             report.reachable = False
             self.logger.error("Upstream unreachable; nothing imported", {"error": str(exc)})
@@ -93,9 +99,7 @@ class Importer:
         for day in days:
             listed = listing.for_day(day)
             files_now[day] = fingerprint([(f.file.path, f.sha) for f in listed])
-            decision = decide(
-                state.days.get(day), files_now[day], day, today, self.vi.missing_grace_days
-            )
+            decision = decide(state.days.get(day), files_now[day], day, today, grace)
             if decision.process:
                 self.logger.debug("Day planned", {"day": str(day), "reason": decision.reason})
             else:

@@ -81,7 +81,9 @@ def parse_tree_listing(document: object) -> tuple[ListedFile, ...] | None:
 class Upstream(Protocol):
     description: str
 
-    def list_files(self, days: Iterable[dt.date]) -> Listing: ...
+    def list_files(
+        self, days: Iterable[dt.date], probe_days: Iterable[dt.date] | None = None
+    ) -> Listing: ...
 
     def fetch(self, path: str) -> bytes: ...
 
@@ -94,7 +96,9 @@ class DirectoryUpstream:
         self.max_bytes = max_bytes
         self.description = str(self.root)
 
-    def list_files(self, days: Iterable[dt.date]) -> Listing:
+    def list_files(
+        self, days: Iterable[dt.date], probe_days: Iterable[dt.date] | None = None
+    ) -> Listing:
         wanted = set(days)
         found: list[ListedFile] = []
         for month in sorted({(d.year, d.month) for d in wanted}):
@@ -151,7 +155,11 @@ class HttpUpstream:
             headers["Authorization"] = f"Bearer {self.github_token}"
         return headers
 
-    def list_files(self, days: Iterable[dt.date]) -> Listing:
+    def list_files(
+        self, days: Iterable[dt.date], probe_days: Iterable[dt.date] | None = None
+    ) -> Listing:
+        """One listing request for every day; without it, HEAD-probe ``probe_days`` only
+        (default: every day), since probing costs six requests a day."""
         days = sorted(set(days))
         reason: str
         try:
@@ -164,11 +172,12 @@ class HttpUpstream:
             reason = str(exc)
         except (ValueError, RecursionError):
             reason = "the listing is not valid JSON"
+        to_probe = days if probe_days is None else sorted(set(probe_days))
         self.logger.warning(
             "Repository listing unavailable; checking each day's known file names instead",
-            {"listing_url": self.listing_url, "reason": reason, "days": len(days)},
+            {"listing_url": self.listing_url, "reason": reason, "days": len(to_probe)},
         )
-        return self._probe(days)
+        return self._probe(to_probe)
 
     def _probe(self, days: list[dt.date]) -> Listing:
         found: list[ListedFile] = []
