@@ -105,17 +105,13 @@ def fingerprint(files: list[tuple[str, str | None]]) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def fresh_state(first_day: dt.date) -> ConnectorState:
-    return ConnectorState(start_date=first_day)
-
-
 def load_state(raw: object, today: dt.date, first_day: dt.date) -> tuple[ConnectorState, list[str]]:
     """Read what the platform holds, tolerating every shape it may have; warnings say what was
     assumed. ``first_day`` is where a backfill starts (start date or today - lookback)."""
     if raw is None or raw == {}:
-        return fresh_state(first_day), []
+        return ConnectorState(start_date=first_day), []
     if not isinstance(raw, dict):
-        return fresh_state(first_day), [
+        return ConnectorState(start_date=first_day), [
             f"Connector state is not an object ({type(raw).__name__}); starting a backfill "
             f"from {first_day}"
         ]

@@ -60,8 +60,6 @@ class HttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
-        self.requests_made = 0
-        self.bytes_received = 0
 
     def _timeouts(self) -> tuple[float, float]:
         return (min(self.policy.connect_timeout, self.policy.timeout), self.policy.timeout)
@@ -69,7 +67,6 @@ class HttpClient:
     def get(self, url: str, headers: dict[str, str] | None = None) -> bytes:
         """GET a body, refusing it while streaming once it exceeds the size cap."""
         limit = self.policy.max_bytes
-        self.requests_made += 1
         with (
             _as_fetch_errors(url),
             self.session.get(
@@ -90,12 +87,10 @@ class HttpClient:
                 if received > limit:
                     raise FetchError(f"{url} exceeds the {limit}-byte cap")
                 chunks.append(chunk)
-            self.bytes_received += received
             return b"".join(chunks)
 
     def head(self, url: str) -> tuple[int, int | None]:
         """Availability check: status code and declared size, without downloading the body."""
-        self.requests_made += 1
         with _as_fetch_errors(url):
             response = self.session.head(url, timeout=self._timeouts(), allow_redirects=True)
         size = response.headers.get("Content-Length")
