@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import resource
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.opencti_standin import StandIn, StandInServer  # noqa: E402
-from tests.support.rabbitmq import RabbitMQ  # noqa: E402
+from tests.support.rabbitmq import RabbitMQ, free_port  # noqa: E402
 from tests.support.upstream_server import UpstreamServer  # noqa: E402
 from vigilintel_connector.source.documents import parse_json_document  # noqa: E402
 
@@ -48,79 +51,85 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def bench_export(work: Path) -> Path:
-    """A cold export process against the slow mirror, next to the sequential floor."""
-    out = work / "export"
+def bench_export(work: Path, runs: int = 3) -> Path:
+    """Cold export processes against the slow mirror, next to the sequential floor.
+
+    Each export is a fresh process (interpreter start, imports, then the export); the best and
+    the median of ``runs`` are reported, as this kind of machine's timings vary by ~30%.
+    """
     with UpstreamServer(SAMPLE) as mirror:
         mirror.latency = LATENCY
         env = clean_env(
             VIGILINTEL_SOURCE=mirror.source_url,
             VIGILINTEL_LISTING_URL=mirror.listing_url,
         )
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        export_times, floor_times = [], []
+        for run in range(runs):
+            out = work / f"export-{run}"
+            mirror.requests.clear()
+            mirror.bytes_sent = 0
+            started = time.perf_counter()
+            subprocess.run(
+                [str(ROOT / ".venv/bin/vigilintel-connector"), "export", "--out", str(out),
+                 "--since", RANGE[0], "--until", RANGE[1]],
+                env=env, check=True, capture_output=True, cwd=work,
+            )  # fmt: skip
+            export_times.append(time.perf_counter() - started)
+            export_requests, export_bytes = len(mirror.requests), mirror.bytes_sent
+
+            summary = json.loads((out / "summary.json").read_text())
+            chosen = [f for d in summary["days"] if d["status"] == "imported" for f in d["files"]]
+            mirror.requests.clear()
+            mirror.bytes_sent = 0
+            session = requests.Session()
+            started = time.perf_counter()
+            json.loads(session.get(mirror.listing_url, timeout=30).content)
+            for path in chosen:  # json.loads, after removing the Markdown fence of some days
+                body = session.get(f"{mirror.source_url}/{path}", timeout=30).content
+                parse_json_document(body, path)
+            floor_times.append(time.perf_counter() - started)
+            floor_requests, floor_bytes = len(mirror.requests), mirror.bytes_sent
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    startup_times = []
+    for _ in range(runs):
         started = time.perf_counter()
         subprocess.run(
-            [
-                str(ROOT / ".venv/bin/vigilintel-connector"),
-                "export",
-                "--out",
-                str(out),
-                "--since",
-                RANGE[0],
-                "--until",
-                RANGE[1],
-            ],
-            env=env,
+            [str(ROOT / ".venv/bin/python"), "-c", "import vigilintel_connector.cli, pycti"],
             check=True,
-            capture_output=True,
-            cwd=work,
         )
-        export_s = time.perf_counter() - started
-        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-        export_requests, export_bytes = len(mirror.requests), mirror.bytes_sent
-
-        summary = json.loads((out / "summary.json").read_text())
-        chosen = [f for d in summary["days"] if d["status"] == "imported" for f in d["files"]]
-        mirror.requests.clear()
-        mirror.bytes_sent = 0
-        session = requests.Session()
-        started = time.perf_counter()
-        json.loads(session.get(mirror.listing_url, timeout=30).content)
-        for path in chosen:  # json.loads, after removing the Markdown fence of some days
-            parse_json_document(
-                session.get(f"{mirror.source_url}/{path}", timeout=30).content, path
-            )
-        floor_s = time.perf_counter() - started
-        floor_requests, floor_bytes = len(mirror.requests), mirror.bytes_sent
-
-    startup = time.perf_counter()
-    subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-c", "import vigilintel_connector.cli, pycti"],
-        check=True,
-    )
-    startup_s = time.perf_counter() - startup
+        startup_times.append(time.perf_counter() - started)
     imported = sum(1 for d in summary["days"] if d["status"] == "imported")
     print(
         f"\nExport of the sample ({RANGE[0]} … {RANGE[1]}, {len(summary['days'])} days, "
-        f"{imported} imported), mirror latency {LATENCY * 1000:.0f} ms/request",
+        f"{imported} imported), mirror latency {LATENCY * 1000:.0f} ms/request, "
+        f"best (median) of {runs} cold runs",
         file=sys.stderr,
     )
-    ratio = export_s / floor_s
+    best, floor = min(export_times), min(floor_times)
+    ratio = best / floor
+    verdict = "meets" if ratio <= TARGETS["export"] else "MISSES"
     row(
         "export, cold process: wall time",
-        f"{export_s:.2f} s",
-        f"{ratio:.2f}x floor ({'meets' if ratio <= TARGETS['export'] else 'MISSES'} <= 1.5x)",
+        f"{best:.2f} s ({statistics.median(export_times):.2f})",
+        f"{ratio:.2f}x floor ({verdict} <= 1.5x)",
     )
-    row("  of which interpreter start + imports (pycti)", f"{startup_s:.2f} s")
+    row(
+        "  of which interpreter start + imports (pycti)",
+        f"{min(startup_times):.2f} s ({statistics.median(startup_times):.2f})",
+    )
     row("  requests / bytes", f"{export_requests} / {export_bytes / 1e6:.1f} MB")
     row(
         "  peak RSS",
         f"{peak_mb:.0f} MB",
         "meets < 250 MB" if peak_mb < TARGETS["rss"] else "MISSES < 250 MB",
     )
-    row("floor: listing + chosen files, sequential GET + json.loads", f"{floor_s:.2f} s")
+    row(
+        "floor: listing + chosen files, sequential GET + json.loads",
+        f"{floor:.2f} s ({statistics.median(floor_times):.2f})",
+    )
     row("  requests / bytes", f"{floor_requests} / {floor_bytes / 1e6:.1f} MB")
-    return out
+    return work / "export-0"
 
 
 def best_of(function, runs: int) -> float:
@@ -155,46 +164,74 @@ def bench_normalise() -> None:
         row(f"{kind}: {path} ({len(raw) / 1e3:.0f} kB)", f"{rate:.1f} MB/s", verdict)
 
 
+def _serve_standin(broker: RabbitMQ, port: int) -> None:
+    with StandInServer(StandIn(broker), port=port):
+        while True:
+            time.sleep(3600)
+
+
+def _wait_for_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"stand-in did not listen on {port}")
+
+
 def bench_delivery(export_dir: Path, work: Path) -> None:
     """Our delivery (work opened, bundle sent, work closed) against pycti's send alone."""
     bundles = [json.loads(p.read_text()) for p in sorted(export_dir.glob("2*.json"))]
     objects = sum(len(b["objects"]) for b in bundles)
     broker = RabbitMQ(work / "rabbitmq")
     broker.start()
+    # The platform is another process in real life: keep the stand-in's request handling off
+    # this process's GIL, or its cost would be charged to our delivery.
+    port = free_port()
+    api = multiprocessing.get_context("fork").Process(
+        target=_serve_standin, args=(broker, port), daemon=True
+    )
+    api.start()
     try:
-        standin = StandIn(broker)
-        with StandInServer(standin) as api:
-            os.environ.update(
-                {
-                    "OPENCTI_URL": api.url,
-                    "OPENCTI_TOKEN": "benchmark",
-                    "CONNECTOR_ID": "5f8c1a2e-9d3b-4c6a-8e7f-0a1b2c3d4e5f",
-                    "CONNECTOR_NAME": "VigilIntel",
-                    "CONNECTOR_TYPE": "EXTERNAL_IMPORT",
-                    "CONNECTOR_LOG_LEVEL": "error",
-                }
-            )
-            from pycti import OpenCTIConnectorHelper
+        _wait_for_port(port)
+        os.environ.update(
+            {
+                "OPENCTI_URL": f"http://127.0.0.1:{port}",
+                "OPENCTI_TOKEN": "benchmark",
+                "CONNECTOR_ID": "5f8c1a2e-9d3b-4c6a-8e7f-0a1b2c3d4e5f",
+                "CONNECTOR_NAME": "VigilIntel",
+                "CONNECTOR_TYPE": "EXTERNAL_IMPORT",
+                "CONNECTOR_LOG_LEVEL": "error",
+            }
+        )
+        from pycti import OpenCTIConnectorHelper
 
-            from vigilintel_connector.deliver.opencti import HelperSender
+        from vigilintel_connector.deliver.opencti import HelperSender
 
-            helper = OpenCTIConnectorHelper({})
-            sender = HelperSender(helper)
-            texts = [json.dumps(b, ensure_ascii=False) for b in bundles]
+        helper = OpenCTIConnectorHelper({})
+        sender = HelperSender(helper)
+        reader = StandIn(broker)  # only to drain the push queue between rounds
+        texts = [json.dumps(b, ensure_ascii=False) for b in bundles]
 
-            def pycti_alone() -> None:
-                for text in texts:
-                    helper.send_stix2_bundle(text, cleanup_inconsistent_bundle=True)
-                standin.drain(helper.connect_id)
+        def pycti_alone() -> None:
+            for text in texts:
+                helper.send_stix2_bundle(text, cleanup_inconsistent_bundle=True)
+            reader.drain(helper.connect_id)
 
-            def ours() -> None:
-                for i, bundle in enumerate(bundles):
-                    sender.send(f"VigilIntel bench {i} (fr)", bundle, "benchmark")
-                standin.drain(helper.connect_id)
+        def ours() -> None:
+            for i, bundle in enumerate(bundles):
+                sender.send(f"VigilIntel bench {i} (fr)", bundle, "benchmark")
+            reader.drain(helper.connect_id)
 
-            alone = min(best_of(pycti_alone, 1), best_of(pycti_alone, 1))
-            mine = min(best_of(ours, 1), best_of(ours, 1))
+        # Alternate the two, so that a slow moment of the machine hits both alike.
+        alone_times, mine_times = [], []
+        for _ in range(3):
+            alone_times.append(best_of(pycti_alone, 1))
+            mine_times.append(best_of(ours, 1))
+        alone, mine = min(alone_times), min(mine_times)
     finally:
+        api.terminate()
         broker.stop()
     print(
         f"\nDelivery of the exported sample ({len(bundles)} bundles, {objects} objects) "

@@ -106,3 +106,8 @@ def test_the_days_own_source_sites_are_not_imported_as_domains():
     assert "news-site.example.org" not in values
     assert "evil-c2.example.net" in values
     assert result.dropped["reference-site"] == 1
+
+
+def test_punycode_domains_are_checked_against_unicode_suffixes():
+    assert check_value("domain-name", "xn--80ak6aa92e.xn--p1ai") is None  # a .рф domain
+    assert check_value("domain-name", "evil.xn--zzzz-invalid") == "invalid-domain"

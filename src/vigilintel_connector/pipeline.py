@@ -7,6 +7,7 @@ connector would send.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -164,11 +165,25 @@ def process_days(
     logger: Logger,
     concurrency: int = 1,
 ) -> Iterator[DayResult]:
-    """Process days in parallel (fetching dominates), yielding results in date order."""
+    """Process days in parallel, yielding results in date order.
+
+    Each day's first candidate is known from the listing alone, so a download pool fetches it
+    ahead while earlier days are being normalised; later candidates (after a stub) are fetched
+    on demand. Both pools look a bounded number of days ahead: a year-long backfill never holds
+    every file or bundle in memory.
+    """
+    ordered = sorted(days)
+    prefetched: dict[str, Future[bytes]] = {}
+    lock = threading.Lock()
+
+    def fetch_once(path: str) -> bytes:
+        with lock:
+            future = prefetched.pop(path, None)
+        return future.result() if future is not None else fetch(path)
 
     def one(day: dt.date) -> DayResult:
         try:
-            result = process_day(day, listing.for_day(day), fetch, opts)
+            result = process_day(day, listing.for_day(day), fetch_once, opts)
         except Exception as exc:  # a bug on one day's data must not stop the others
             logger.error(
                 "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
@@ -177,12 +192,26 @@ def process_days(
         _log_result(logger, result)
         return result
 
-    # A bounded window of days in flight: a year-long backfill must not hold every bundle
-    # in memory before the first one is delivered.
-    pending: deque[Future[DayResult]] = deque()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        for day in sorted(days):
-            pending.append(pool.submit(one, day))
+    with (
+        ThreadPoolExecutor(concurrency, thread_name_prefix="download") as downloads,
+        ThreadPoolExecutor(concurrency, thread_name_prefix="day") as workers,
+    ):
+        next_prefetch = 0
+
+        def prefetch_until(limit: int) -> None:
+            nonlocal next_prefetch
+            while next_prefetch < min(limit, len(ordered)):
+                day = ordered[next_prefetch]
+                plan = plan_day(listing.for_day(day), opts.languages, opts.formats)
+                for path in plan[0].paths if plan else []:
+                    with lock:
+                        prefetched[path] = downloads.submit(fetch, path)
+                next_prefetch += 1
+
+        pending: deque[Future[DayResult]] = deque()
+        for index, day in enumerate(ordered):
+            prefetch_until(index + 4 * concurrency)
+            pending.append(workers.submit(one, day))
             if len(pending) >= 2 * concurrency:
                 yield pending.popleft().result()
         while pending:

@@ -86,7 +86,7 @@ class VigilIntelSection(BaseModel):
     http_retries: int = Field(default=5, ge=0, le=20)
     http_backoff_factor: float = Field(default=1.0, ge=0, le=60)
     http_timeout: float = Field(default=30.0, gt=0, le=600)
-    http_concurrency: int = Field(default=4, ge=1, le=16)
+    http_concurrency: int = Field(default=6, ge=1, le=16)
     max_file_size_mb: float = Field(default=20.0, gt=0, le=1024)
     excluded_hosts: str = Field(default="", description="comma-separated reference-site hosts")
     dry_run: bool = False

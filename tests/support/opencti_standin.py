@@ -159,7 +159,7 @@ class StandIn:
 
 
 class StandInServer:
-    def __init__(self, standin: StandIn):
+    def __init__(self, standin: StandIn, port: int = 0):
         self.standin = standin
         outer = self
 
@@ -180,7 +180,7 @@ class StandInServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import lru_cache
 from typing import Any
 
 import pycti
@@ -104,25 +105,9 @@ def observable_id(obj: dict[str, Any]) -> str | None:
 def sdo_id(obj: dict[str, Any]) -> str | None:
     """The id pycti (and so OpenCTI) computes for a domain object; None if unsupported."""
     kind, name = obj["type"], obj.get("name")
+    if kind in _NAMED_IDS:
+        return _named_id(kind, name, obj.get("identity_class"), obj.get("x_mitre_id"))
     match kind:
-        case "identity":
-            return pycti.Identity.generate_id(name, obj.get("identity_class", "organization"))
-        case "threat-actor":
-            return pycti.ThreatActorGroup.generate_id(name)
-        case "intrusion-set":
-            return pycti.IntrusionSet.generate_id(name)
-        case "vulnerability":
-            return pycti.Vulnerability.generate_id(name)
-        case "attack-pattern":
-            return pycti.AttackPattern.generate_id(name, obj.get("x_mitre_id"))
-        case "tool":
-            return pycti.Tool.generate_id(name)
-        case "malware":
-            return pycti.Malware.generate_id(name)
-        case "campaign":
-            return pycti.Campaign.generate_id(name)
-        case "infrastructure":
-            return pycti.Infrastructure.generate_id(name)
         case "incident":
             return pycti.Incident.generate_id(name, obj.get("created"))
         case "indicator":
@@ -136,6 +121,36 @@ def sdo_id(obj: dict[str, Any]) -> str | None:
         case "location":
             return pycti.Location.generate_id(name, obj.get("x_opencti_location_type", "Country"))
     return None
+
+
+_NAMED_IDS = frozenset(
+    {"identity", "threat-actor", "intrusion-set", "vulnerability", "attack-pattern", "tool",
+     "malware", "campaign", "infrastructure"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=8192)
+def _named_id(kind: str, name: str, identity_class: str | None, mitre_id: str | None) -> str:
+    """Named entities recur day after day: their pycti id is computed once per process."""
+    match kind:
+        case "identity":
+            return pycti.Identity.generate_id(name, identity_class or "organization")
+        case "threat-actor":
+            return pycti.ThreatActorGroup.generate_id(name)
+        case "intrusion-set":
+            return pycti.IntrusionSet.generate_id(name)
+        case "vulnerability":
+            return pycti.Vulnerability.generate_id(name)
+        case "attack-pattern":
+            return pycti.AttackPattern.generate_id(name, mitre_id)
+        case "tool":
+            return pycti.Tool.generate_id(name)
+        case "malware":
+            return pycti.Malware.generate_id(name)
+        case "campaign":
+            return pycti.Campaign.generate_id(name)
+        case _:
+            return pycti.Infrastructure.generate_id(name)
 
 
 def relationship_id(obj: dict[str, Any]) -> str:
