@@ -154,3 +154,17 @@ def test_real_names_are_not_placeholders(name):
     from vigilintel_connector.vocabulary import is_placeholder_name
 
     assert not is_placeholder_name(name)
+
+
+@pytest.mark.parametrize("spelling", ["VigilIntel", "VIGILINTEL", "viglintel", " VigilIntel "])
+def test_upstream_author_spellings_are_the_author_not_intelligence(spelling):
+    from vigilintel_connector.select.content import carries_intelligence
+
+    stub = {
+        "type": "bundle",
+        "objects": [{"type": "identity", "id": "identity--1", "name": spelling,
+                     "identity_class": "organization"}],
+    }  # fmt: skip
+    assert not carries_intelligence(stub)
+    output = normalise_day([stub], dt.date(2026, 6, 4), ("fr",))
+    assert output.dropped["replaced-author"] == 1

@@ -69,3 +69,11 @@ def is_placeholder_name(name: object) -> bool:
         or folded.startswith(_PLACEHOLDER_PREFIXES)
         or bool(_PLACEHOLDER_PATTERN.fullmatch(folded))
     )
+
+
+_AUTHOR_SPELLINGS = frozenset({"vigilintel", "viglintel"})  # upstream misspells itself at times
+
+
+def is_upstream_author(name: object) -> bool:
+    """The VigilIntel organisation as upstream names it: the author, not intelligence."""
+    return isinstance(name, str) and name.strip().lower() in _AUTHOR_SPELLINGS

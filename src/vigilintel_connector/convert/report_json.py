@@ -206,8 +206,8 @@ def normalise_converted(
     languages: tuple[str, ...],
     excluded_hosts: frozenset[str] = frozenset(),
 ) -> DayBundle:
-    # The raw bundle already holds the chosen languages' text: normalise it as one language
-    # so that the normaliser does not strip either.
+    # The raw bundle holds only the chosen languages' text, so the normaliser's language
+    # filter keeps all of it.
     result = normalise_day([raw], day, languages, excluded_hosts)
     result.dropped.update(counts)
     return result

@@ -123,34 +123,27 @@ def sdo_id(obj: dict[str, Any]) -> str | None:
     return None
 
 
-_NAMED_IDS = frozenset(
-    {"identity", "threat-actor", "intrusion-set", "vulnerability", "attack-pattern", "tool",
-     "malware", "campaign", "infrastructure"}
-)  # fmt: skip
+# Types whose OpenCTI id depends on the name alone.
+_ID_BY_NAME = {
+    "threat-actor": pycti.ThreatActorGroup,
+    "intrusion-set": pycti.IntrusionSet,
+    "vulnerability": pycti.Vulnerability,
+    "tool": pycti.Tool,
+    "malware": pycti.Malware,
+    "campaign": pycti.Campaign,
+    "infrastructure": pycti.Infrastructure,
+}
+_NAMED_IDS = frozenset({*_ID_BY_NAME, "identity", "attack-pattern"})
 
 
 @lru_cache(maxsize=8192)
 def _named_id(kind: str, name: str, identity_class: str | None, mitre_id: str | None) -> str:
     """Named entities recur day after day: their pycti id is computed once per process."""
-    match kind:
-        case "identity":
-            return pycti.Identity.generate_id(name, identity_class or "organization")
-        case "threat-actor":
-            return pycti.ThreatActorGroup.generate_id(name)
-        case "intrusion-set":
-            return pycti.IntrusionSet.generate_id(name)
-        case "vulnerability":
-            return pycti.Vulnerability.generate_id(name)
-        case "attack-pattern":
-            return pycti.AttackPattern.generate_id(name, mitre_id)
-        case "tool":
-            return pycti.Tool.generate_id(name)
-        case "malware":
-            return pycti.Malware.generate_id(name)
-        case "campaign":
-            return pycti.Campaign.generate_id(name)
-        case _:
-            return pycti.Infrastructure.generate_id(name)
+    if kind == "identity":
+        return pycti.Identity.generate_id(name, identity_class or "organization")
+    if kind == "attack-pattern":
+        return pycti.AttackPattern.generate_id(name, mitre_id)
+    return _ID_BY_NAME[kind].generate_id(name)
 
 
 def relationship_id(obj: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from vigilintel_connector.normalise.text import (
     midnight,
     timestamp,
 )
-from vigilintel_connector.vocabulary import is_placeholder_name
+from vigilintel_connector.vocabulary import is_placeholder_name, is_upstream_author
 
 OBSERVABLE_TYPES = frozenset(
     {
@@ -58,7 +58,6 @@ _SIMPLE_PATTERN = re.compile(r"^\[\s*([a-z0-9-]+):value\s*=\s*'((?:[^'\\]|\\.)*)
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _DAILY_REPORT_NAME = re.compile(r"^(CTI Report|VigilIntel Report)\b", re.IGNORECASE)
 _GENERIC_DESCRIPTION = re.compile(r"^Generated STIX", re.IGNORECASE)
-_TEXT_FIELDS = ("name", "description", "content", "abstract")
 _TRANSLATED_FIELDS = ("description", "content", "abstract")
 _SCORE_RENAMES = {
     "x_cvss_base_score": "x_opencti_cvss_base_score",
@@ -202,7 +201,7 @@ def _clean_object(obj: dict[str, Any], daily: dict[str, Any] | None, ctx: _Day) 
     if kind == "report":  # the daily report: rebuilt from the file's date at the end
         ctx.remove(obj, "replaced-daily-report")
         return None
-    if kind == "identity" and isinstance(obj.get("name"), str) and _is_author(obj):
+    if kind == "identity" and is_upstream_author(obj.get("name")):
         ctx.counts["replaced-author"] += 1
         ctx.new_ids[obj["id"]] = ids.AUTHOR_ID
         return None
@@ -214,10 +213,6 @@ def _clean_object(obj: dict[str, Any], daily: dict[str, Any] | None, ctx: _Day) 
         return _clean_named(obj, ctx)
     ctx.remove(obj, "unsupported-type")
     return None
-
-
-def _is_author(obj: dict[str, Any]) -> bool:
-    return obj["name"].strip().lower() in ("vigilintel", "viglintel")
 
 
 def _map_marking(obj: dict[str, Any], ctx: _Day) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vigilintel_connector.vocabulary import is_placeholder_name
+from vigilintel_connector.vocabulary import is_placeholder_name, is_upstream_author
 
 # Containers, metadata and links: present in stubs too, so they prove nothing.
 _NOT_INTELLIGENCE = frozenset(
@@ -27,7 +27,6 @@ _NOT_INTELLIGENCE = frozenset(
     }
 )
 _OBSERVABLE_VALUE_KEYS = ("value", "name", "hashes", "path")
-AUTHOR_NAME = "VigilIntel"
 
 
 def _entity_label(obj: dict[str, Any]) -> object:
@@ -57,7 +56,7 @@ def intelligence_objects(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(obj, dict) or obj.get("type") in _NOT_INTELLIGENCE:
             continue
         label = _entity_label(obj)
-        if obj.get("type") == "identity" and label == AUTHOR_NAME:
+        if obj.get("type") == "identity" and is_upstream_author(label):
             continue
         if not is_placeholder_name(label if isinstance(label, str) else str(label or "")):
             found.append(obj)
