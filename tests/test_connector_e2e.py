@@ -2,15 +2,22 @@
 
 Each test runs the real connector process against a private RabbitMQ node, a stand-in for
 OpenCTI's GraphQL API and an HTTP server over the upstream sample, then reads the push queue.
+
+One full backfill of the sample (2026-01-20 … today) is run once for the module; the cases that
+continue from it start from the state it left. Cases that need a first run of their own (faults,
+kills, resets) run over the March 2026 files only, from 2026-03-01: the same situations with a
+tenth of the bundles.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,19 +26,22 @@ from tests.support.connector_runs import (
     GITHUB_TOKEN,
     OPENCTI_TOKEN,
     Connector,
+    ConnectorRun,
+    keep_only,
     replace_upstream_file,
     today,
 )
 from tests.support.opencti_standin import StandIn, StandInServer
 from tests.support.rabbitmq import RabbitMQ
 from tests.support.runs import CONTENT_DAYS
-from tests.support.upstream_server import Fault, serving
+from tests.support.upstream_server import Fault, copy_sample, serving
 from vigilintel_connector.pipeline import DayOptions, process_day
 from vigilintel_connector.source.upstream import DirectoryUpstream
 
 REWRITTEN = "2026/01/2026-01-28-report.stix_fr.json"
-START = "2026-01-20"  # the runs' VIGILINTEL_START_DATE
+START = "2026-01-20"  # the full backfill's VIGILINTEL_START_DATE
 DELIVERED = {day for day in CONTENT_DAYS if day >= START}
+MARCH = {day for day in CONTENT_DAYS if day.startswith("2026-03")}
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +54,44 @@ def broker(tmp_path_factory) -> Iterator[RabbitMQ]:
 
 @pytest.fixture
 def connector(broker, sample_copy) -> Iterator[Connector]:
+    """A connector over the whole sample, backfilling from START."""
     standin = StandIn(broker)
     with StandInServer(standin) as api, serving(sample_copy) as upstream:
-        yield Connector(standin, api.url, upstream)
+        yield Connector(standin, api.url, upstream, env={"VIGILINTEL_START_DATE": START})
+
+
+@pytest.fixture
+def march(broker, sample_copy) -> Iterator[Connector]:
+    """A connector over the March 2026 files only, backfilling from 2026-03-01."""
+    keep_only(sample_copy, "2026/03/")
+    standin = StandIn(broker)
+    with StandInServer(standin) as api, serving(sample_copy) as upstream:
+        yield Connector(standin, api.url, upstream, env={"VIGILINTEL_START_DATE": "2026-03-01"})
+
+
+@dataclass
+class FirstRun:
+    run: ConnectorRun
+    delivered: dict[str, set[str]]
+    state: dict
+    sample: Path
+
+
+@pytest.fixture(scope="module")
+def first_run(broker, sample_dir, tmp_path_factory) -> FirstRun:
+    """The full backfill, run once: later cases continue from the state it left."""
+    sample = copy_sample(sample_dir, tmp_path_factory.mktemp("first-run") / "upstream")
+    standin = StandIn(broker)
+    with StandInServer(standin) as api, serving(sample) as upstream:
+        connector = Connector(standin, api.url, upstream, env={"VIGILINTEL_START_DATE": START})
+        run = connector.run()
+        return FirstRun(run, run.objects_by_day(standin), copy.deepcopy(standin.state), sample)
+
+
+def continuing(connector: Connector, first: FirstRun) -> Connector:
+    """The platform holds what the first run left: the next run starts from there."""
+    connector.standin.state = copy.deepcopy(first.state)
+    return connector
 
 
 def expected_ids(sample: Path, day: str) -> set[str]:
@@ -54,22 +99,22 @@ def expected_ids(sample: Path, day: str) -> set[str]:
     date = dt.date.fromisoformat(day)
     upstream = DirectoryUpstream(sample, 1 << 30)
     files = upstream.list_files([date]).for_day(date)
-    result = process_day(date, files, upstream.fetch, DayOptions(("fr",)))
+    result = process_day(date, files, upstream.fetch, DayOptions(("fr",), "auto"))
     return {o["id"] for o in result.output.bundle["objects"]}
 
 
-def test_first_run_delivers_each_day_once_and_records_every_settled_day(connector, sample_copy):
-    run = connector.run()
+def test_first_run_delivers_each_day_once_and_records_every_settled_day(first_run):
+    run = first_run.run
     assert run.returncode == 0, run.output
     assert run.work_days == sorted(DELIVERED)
     assert all(w.status == "complete" and not w.in_error for w in run.new_works)
     assert all("objects sent" in w.message for w in run.new_works)
-    delivered = run.objects_by_day(connector.standin)
+    delivered = first_run.delivered
     assert set(delivered) == DELIVERED
     for day in DELIVERED:
-        assert delivered[day] == expected_ids(sample_copy, day), day
+        assert delivered[day] == expected_ids(first_run.sample, day), day
 
-    state = connector.standin.state
+    state = first_run.state
     grace_start = today() - dt.timedelta(days=3)
     assert state["last_processed_date"] == (grace_start - dt.timedelta(days=1)).isoformat()
     assert state["last_run"]
@@ -81,16 +126,17 @@ def test_first_run_delivers_each_day_once_and_records_every_settled_day(connecto
     assert len(days) == (today() - dt.date(2026, 1, 20)).days + 1
 
 
-def test_second_run_sends_nothing_and_opens_no_work(connector):
-    assert connector.run().returncode == 0
-    second = connector.run()
+def test_second_run_sends_nothing_and_opens_no_work(connector, first_run):
+    second = continuing(connector, first_run).run()
     assert second.returncode == 0, second.output
     assert second.messages == []
     assert second.new_works == []
 
 
-def test_a_rewritten_file_is_sent_again_and_only_that_day(connector, sample_copy, sample_dir):
-    assert connector.run().returncode == 0
+def test_a_rewritten_file_is_sent_again_and_only_that_day(
+    connector, first_run, sample_copy, sample_dir
+):
+    continuing(connector, first_run)
     first_version = (sample_dir / "revisions" / "v1" / REWRITTEN).read_bytes()
     replace_upstream_file(sample_copy, REWRITTEN, first_version)
     again = connector.run()
@@ -99,38 +145,38 @@ def test_a_rewritten_file_is_sent_again_and_only_that_day(connector, sample_copy
     assert again.messages and {m["work_id"] for m in again.messages} == {again.new_works[0].id}
 
 
-def test_a_day_published_after_a_run_is_picked_up(connector, sample_copy):
+def test_a_day_published_after_a_run_is_picked_up(march, sample_copy):
     late = ["2026/03/2026-03-16-report-stix.json", "2026/03/2026-03-16-report.json"]
     contents = {path: (sample_copy / path).read_bytes() for path in late}
     for path in late:
         replace_upstream_file(sample_copy, path, None)
-    first = connector.run()
-    assert "2026-03-16" not in first.work_days
-    assert connector.standin.state["days"]["2026-03-16"]["status"] == "missing"
+    first = march.run()
+    assert first.work_days == sorted(MARCH - {"2026-03-16"})
+    assert march.standin.state["days"]["2026-03-16"]["status"] == "missing"
     for path in late:
         replace_upstream_file(sample_copy, path, contents[path])
-    second = connector.run()
+    second = march.run()
     assert second.work_days == ["2026-03-16"]
 
 
-def test_a_refused_work_leaves_the_day_undone_until_a_later_run(connector):
-    connector.standin.refuse_work_names = {"2026-03-10"}
-    first = connector.run()
+def test_a_refused_work_leaves_the_day_undone_until_a_later_run(march):
+    march.standin.refuse_work_names = {"2026-03-10"}
+    first = march.run()
     assert first.returncode == 0
     assert "2026-03-10" not in first.work_days
-    assert connector.standin.state["days"]["2026-03-10"]["status"] == "error"
-    assert connector.standin.state["last_processed_date"] < "2026-03-10"
+    assert march.standin.state["days"]["2026-03-10"]["status"] == "error"
+    assert march.standin.state["last_processed_date"] < "2026-03-10"
     assert "Day not delivered" in first.output
-    assert set(first.work_days) == DELIVERED - {"2026-03-10"}, "the other days went on"
-    connector.standin.refuse_work_names = set()
-    second = connector.run()
+    assert set(first.work_days) == MARCH - {"2026-03-10"}, "the other days went on"
+    march.standin.refuse_work_names = set()
+    second = march.run()
     assert second.work_days == ["2026-03-10"]
-    assert connector.standin.state["days"]["2026-03-10"]["status"] == "imported"
+    assert march.standin.state["days"]["2026-03-10"]["status"] == "imported"
 
 
-def test_broker_stopped_mid_day_closes_the_work_in_error_and_a_later_run_delivers(
-    connector, broker
-):
+def test_broker_stopped_mid_day_closes_the_work_in_error_and_a_later_run_delivers(march, broker):
+    connector = march
+
     def stop_broker_during(work):
         if "2026-03-16" in work.name:
             broker.stop_app()
@@ -153,14 +199,17 @@ def test_broker_stopped_mid_day_closes_the_work_in_error_and_a_later_run_deliver
     assert connector.standin.state["days"]["2026-03-16"]["status"] == "imported"
 
 
-def test_resetting_the_state_makes_the_next_run_backfill_again(connector):
-    assert connector.run().returncode == 0
-    connector.standin.state = None
-    again = connector.run()
-    assert again.work_days == sorted(DELIVERED)
+def test_resetting_the_state_makes_the_next_run_backfill_again(march):
+    assert march.run().work_days == sorted(MARCH)
+    assert march.run().work_days == []
+    march.standin.state = None
+    again = march.run()
+    assert again.work_days == sorted(MARCH)
 
 
-def test_kill_9_mid_backfill_then_restart_delivers_every_day_and_none_twice(connector):
+def test_kill_9_mid_backfill_then_restart_delivers_every_day_and_none_twice(connector, sample_copy):
+    keep_only(sample_copy, "2026/01/", "2026/02/", "2026/03/")  # 18 days to deliver
+    expected = {day for day in DELIVERED if day < "2026-04"}
     before = set(connector.standin.works)
     process = connector.start()
     deadline = time.monotonic() + 120
@@ -178,57 +227,59 @@ def test_kill_9_mid_backfill_then_restart_delivers_every_day_and_none_twice(conn
         if record["status"] == "imported"
     }  # fmt: skip
     assert saved, "state was saved before the kill"
-    assert saved < DELIVERED
+    assert saved < expected
     restarted = connector.run()
     assert restarted.returncode == 0, restarted.output
     assert not set(restarted.work_days) & saved, "a day was delivered again after being saved"
-    assert set(restarted.work_days) | saved == DELIVERED
-    assert {d for d, r in connector.standin.state["days"].items() if r["status"] == "imported"} == (
-        DELIVERED
-    )
+    assert set(restarted.work_days) | saved == expected
+    imported = connector.standin.state["days"].items()
+    assert {d for d, r in imported if r["status"] == "imported"} == expected
 
 
 @pytest.mark.parametrize(
     ("stored", "warning", "expected_days"),
     [
         ("{not json at all", "not an object", "all"),
-        ({"last_processed_date": "2026-06-30", "last_run": "2026-07-01T02:00:00Z"},
+        ({"last_processed_date": "2026-03-10", "last_run": "2026-03-11T02:00:00Z"},
          "older format", "after"),
         ({"last_processed_date": "2099-01-01"}, "in the future", "all"),
     ],
     ids=["garbage", "brief-format", "future"],
 )  # fmt: skip
-def test_unusual_states_are_warned_about_and_read_safely(connector, stored, warning, expected_days):
+def test_unusual_states_are_warned_about_and_read_safely(march, stored, warning, expected_days):
+    connector = march
     connector.standin.state = stored
     run = connector.run()
     assert run.returncode == 0, run.output
     assert warning in run.output
     if expected_days == "all":
-        assert run.work_days == sorted(DELIVERED)
+        assert run.work_days == sorted(MARCH)
     else:
-        assert run.work_days == sorted(d for d in DELIVERED if d > "2026-06-30")
-    assert connector.standin.state["version"] == 2
+        assert run.work_days == sorted(d for d in MARCH if d > "2026-03-10")
+    days = connector.standin.state["days"]
+    assert all(days[d]["status"] == "imported" and days[d]["sent_key"] for d in run.work_days)
 
 
-def test_tokens_never_appear_in_the_logs_even_at_debug_level(connector):
-    run = connector.run(CONNECTOR_LOG_LEVEL="debug")
+def test_tokens_never_appear_in_the_logs_even_at_debug_level(march):
+    run = march.run(CONNECTOR_LOG_LEVEL="debug")
     assert run.returncode == 0
     assert "Day planned" in run.output and "Bundle sent" in run.output
     assert OPENCTI_TOKEN not in run.output
     assert GITHUB_TOKEN not in run.output
 
 
-def test_an_upstream_failure_leaves_the_day_undone_and_a_later_run_delivers_it(connector):
-    path = "2026/06/2026-06-06-report-stix.json"
+def test_an_upstream_failure_leaves_the_day_undone_and_a_later_run_delivers_it(march):
+    connector = march
+    path = "2026/03/2026-03-12-report.json"
     connector.upstream.fault(path, Fault("status", status=503))
     first = connector.run()
     assert first.returncode == 0, first.output
-    assert "2026-06-06" not in first.work_days
-    assert set(first.work_days) == DELIVERED - {"2026-06-06"}
-    assert connector.standin.state["days"]["2026-06-06"]["status"] == "error"
-    assert connector.standin.state["last_processed_date"] < "2026-06-06"
-    assert '"ERROR"' in first.output and "2026-06-06" in first.output
+    assert "2026-03-12" not in first.work_days
+    assert set(first.work_days) == MARCH - {"2026-03-12"}
+    assert connector.standin.state["days"]["2026-03-12"]["status"] == "error"
+    assert connector.standin.state["last_processed_date"] < "2026-03-12"
+    assert '"ERROR"' in first.output and "2026-03-12" in first.output
     connector.upstream.faults.clear()
     second = connector.run()
-    assert second.work_days == ["2026-06-06"]
-    assert connector.standin.state["days"]["2026-06-06"]["status"] == "imported"
+    assert second.work_days == ["2026-03-12"]
+    assert connector.standin.state["days"]["2026-03-12"]["status"] == "imported"

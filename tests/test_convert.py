@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 
@@ -35,20 +34,12 @@ def load_report(sample: Path, day: str):
 
 @pytest.fixture(scope="module")
 def json_export(sample_dir, tmp_path_factory):
-    import os
-
-    from vigilintel_connector.cli import main
-
     out = tmp_path_factory.mktemp("json-export")
-    saved = dict(os.environ)
-    os.environ["VIGILINTEL_SOURCE"] = str(sample_dir)
-    try:
-        assert main(["export", "--out", str(out), "--since", FULL_RANGE[0],
-                     "--until", FULL_RANGE[1]]) == 0  # fmt: skip
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return out, json.loads((out / "summary.json").read_text())
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+        code, summary = export(out, *FULL_RANGE)
+    assert code == 0
+    return out, summary
 
 
 def test_auto_imports_stix_days_from_stix_and_the_others_from_their_json_report(json_export):
@@ -88,9 +79,9 @@ def test_vulnerability_scores_reach_the_properties_opencti_reads(sample_dir):
     assert len(scored) > 100
     assert all(isinstance(v["x_opencti_cvss_base_score"], float) for v in scored)
     assert any(isinstance(v.get("x_opencti_epss_score"), float) for v in vulns)
-    assert any(v.get("x_opencti_cisa_kev") is True for v in vulns) or all(
-        "x_opencti_cisa_kev" not in v or isinstance(v["x_opencti_cisa_kev"], bool) for v in vulns
-    )
+    kev = [v["x_opencti_cisa_kev"] for v in vulns if "x_opencti_cisa_kev" in v]
+    assert kev and all(isinstance(k, bool) for k in kev)
+    assert True in kev and False in kev, "upstream's strings and booleans both become booleans"
 
 
 def test_threat_indicators_become_refanged_observables_with_indicators(sample_dir):
@@ -134,8 +125,8 @@ def test_fenced_json_is_read_and_unknown_sections_are_counted(sample_dir):
     assert raw.lstrip().startswith(b"```")
     document = parse_json_document(raw, "x")
     document["new_section_from_the_future"] = [{"whatever": 1}]
-    _, counts = report_to_stix(document, dt.date(2026, 3, 11), ("fr",))
-    assert counts["ignored:section"] == 1
+    _, tally = report_to_stix(document, dt.date(2026, 3, 11), ("fr",))
+    assert tally.ignored == {"section": 1}
 
 
 def test_json_mode_converts_the_stix_days_from_their_report(clean_env, sample_dir, tmp_path):
@@ -150,14 +141,27 @@ def test_json_mode_converts_the_stix_days_from_their_report(clean_env, sample_di
 
 
 @pytest.mark.parametrize(
-    "content",
-    [b"", b"   \n", b'{"unexpected": "shape"}', b"[1, 2, 3]", b'{"EN": {}, "FR": {}}'],
-    ids=["empty", "blank", "foreign-object", "array", "empty-sections"],
-)
-def test_empty_or_foreign_json_reports_never_crash(clean_env, sample_copy, tmp_path, content):
+    ("content", "status", "reason"),
+    [
+        (b"", "no-content", "empty file"),
+        (b"   \n", "no-content", "empty file"),
+        (b'{"unexpected": "shape"}', "error", "not a VigilIntel daily report"),
+        (b"[1, 2, 3]", "error", "not a VigilIntel daily report"),
+        (b'{"EN": {}, "FR": {}}', "error", "not a VigilIntel daily report"),
+        (b'{"vulnerabilities_analyse": [], "threats_analyse": []}', "no-content",
+         "JSON report without intelligence"),
+    ],
+    ids=["empty", "blank", "foreign-object", "array", "no-sections", "empty-sections"],
+)  # fmt: skip
+def test_empty_or_foreign_json_reports_never_crash(
+    clean_env, sample_copy, tmp_path, content, status, reason
+):
+    """Empty is settled as no-content; a file of another shape is an error, retried later."""
     target = sample_copy / "2026/08/2026-08-08-report.json"
     target.write_bytes(content)
     clean_env.setenv("VIGILINTEL_SOURCE", str(sample_copy))
     code, summary = export(tmp_path / "out", "2026-08-08", "2026-08-08")
     assert code == 0
-    assert day_entry(summary, "2026-08-08")["status"] in ("no-content", "error")
+    entry = day_entry(summary, "2026-08-08")
+    assert entry["status"] == status
+    assert reason in entry["message"]

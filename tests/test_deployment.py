@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -48,3 +51,23 @@ def test_manifest_and_pins_match_the_targeted_platform():
     assert f"pycti=={pycti.__version__}" in project["dependencies"]
     assert manifest["container_version"] == pycti.__version__
     assert pycti.__version__ in (ROOT / "README.md").read_text()
+
+
+def test_every_third_party_package_the_code_imports_is_a_pinned_runtime_dependency():
+    """A package only installed as a dev extra would be missing from the image."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pinned = {re.split(r"==", d)[0].lower().replace("_", "-") for d in project["dependencies"]}
+    assert all("==" in d for d in project["dependencies"])
+    distributions = importlib.metadata.packages_distributions()
+    imported: set[str] = set()
+    for path in (ROOT / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"vigilintel_connector"}
+    assert third_party, "the scan found the code's imports"
+    for module in sorted(third_party):
+        owners = {d.lower().replace("_", "-") for d in distributions.get(module, [])}
+        assert owners & pinned, f"{module} ({owners}) is not a runtime dependency"

@@ -241,8 +241,13 @@ def test_summary_lists_every_field_other_tools_read(clean_env, sample_dir, tmp_p
     _, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
     assert set(summary) == {"generated_at", "source", "language", "days"}
     assert set(summary["days"][0]) == {
-        "date", "status", "files", "format", "objects", "dropped", "message"
+        "date", "status", "files", "format", "objects", "dropped", "changed", "ignored",
+        "message",
     }  # fmt: skip
+    entry = summary["days"][0]
+    assert entry["dropped"]["replaced-author"] == 1, "removals are counted under dropped"
+    assert entry["changed"]["pipeline-label"] > 0, "rewrites are counted apart"
+    assert not any(":" in reason for reason in entry["dropped"])
     assert summary["language"] == "fr"
 
 

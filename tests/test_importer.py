@@ -10,10 +10,10 @@ import pytest
 from tests.support.connector_runs import replace_upstream_file
 from tests.support.upstream_server import Fault
 from vigilintel_connector.deliver.opencti import DeliveryError, DryRunSender, MemoryStateStore
-from vigilintel_connector.importer import Importer
+from vigilintel_connector.jobs.build import build_upstream
+from vigilintel_connector.jobs.importer import Importer
 from vigilintel_connector.log import StdLogger
 from vigilintel_connector.settings import load_settings
-from vigilintel_connector.wiring import build_upstream
 
 
 class RecordingSender:

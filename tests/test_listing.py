@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from vigilintel_connector.jobs.build import http_policy
 from vigilintel_connector.log import StdLogger
-from vigilintel_connector.source.http import HttpClient, HttpPolicy
+from vigilintel_connector.settings import Settings
+from vigilintel_connector.source.http import HttpClient
 from vigilintel_connector.source.paths import FileKind, expected_paths, parse_daily_path
 from vigilintel_connector.source.upstream import (
     DirectoryUpstream,
@@ -73,8 +75,12 @@ def test_file_names_of_every_era_are_recognised():
     for path, (kind, language) in kinds.items():
         parsed = parse_daily_path(path)
         assert (parsed.kind, parsed.language) == (kind, language)
-    suffixes = {p.split("-26-", 1)[-1] for p in kinds if "2026-01-26" in p}
-    assert suffixes == {"report.stix_fr.json", "report.stix_en.json"}
+    # Every name probed without a listing is one the listing recognises, and the reverse.
+    probed = expected_paths(dt.date(2026, 1, 26))
+    assert {parse_daily_path(p).kind for p in probed} == set(FileKind)
+    assert {p.rsplit("-26-", 1)[1] for p in kinds if "2026-01-26" in p} <= {
+        p.rsplit("-26-", 1)[1] for p in probed
+    }
     assert expected_paths(dt.date(2026, 3, 16)) == [
         "2026/03/2026-03-16-report.stix_fr.json",
         "2026/03/2026-03-16-report.stix_en.json",
@@ -86,7 +92,7 @@ def test_file_names_of_every_era_are_recognised():
 
 
 def _upstream(listing_url: str, token: str | None) -> HttpUpstream:
-    client = HttpClient(HttpPolicy())
+    client = HttpClient(http_policy(Settings()))
     return HttpUpstream("https://mirror.example/raw", listing_url, client, StdLogger(), token)
 
 
@@ -99,6 +105,6 @@ def test_github_token_goes_only_to_the_github_api():
 
 
 def test_tls_is_verified_and_the_user_agent_names_the_project():
-    client = HttpClient(HttpPolicy())
+    client = HttpClient(http_policy(Settings()))
     assert client.session.verify is True
     assert "vigilintel" in client.session.headers["User-Agent"]

@@ -60,13 +60,13 @@ def test_every_upstream_object_is_emitted_or_counted(normalised):
     removal_reasons = Counter()
     for (_, languages), (bundles, output) in normalised.items():
         upstream_total = sum(len(b["objects"]) for b in bundles)
-        removed = output.removed_count
+        removed = output.dropped_count
         out_ids = {o["id"] for o in output.bundle["objects"]}
         # Emitted objects that came from upstream (not the author, markings and report we add).
         added = {ids.AUTHOR_ID, *ids.MARKING_IDS}
         from_upstream = len(out_ids - added) - 1
-        assert upstream_total == from_upstream + removed, (languages, output.dropped)
-        removal_reasons.update(k for k in output.dropped if not k.startswith("changed:"))
+        assert upstream_total == from_upstream + removed, (languages, output.tally.dropped)
+        removal_reasons.update(output.tally.dropped)
     for reason in ("placeholder-name", "attack-pattern-tactic", "report-relationship"):
         assert removal_reasons[reason] > 0
 
@@ -167,4 +167,4 @@ def test_upstream_author_spellings_are_the_author_not_intelligence(spelling):
     }  # fmt: skip
     assert not carries_intelligence(stub)
     output = normalise_day([stub], dt.date(2026, 6, 4), ("fr",))
-    assert output.dropped["replaced-author"] == 1
+    assert output.tally.dropped["replaced-author"] == 1

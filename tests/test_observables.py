@@ -73,9 +73,14 @@ def test_real_indicators_are_kept(kind, value):
 
 
 def test_reference_sites_from_the_report_sources_and_the_operator_list():
-    assert check_value("domain-name", "intel.vendor.io", excluded=frozenset({"intel.vendor.io"}))
+    excluded = frozenset({"intel.vendor.io"})
+    assert check_value("domain-name", "intel.vendor.io", excluded=excluded) == "reference-site"
+    assert check_value("domain-name", "evil.vendor.io", excluded=excluded) is None
     sources = frozenset({"https://news.site.com/article"})
-    assert check_value("url", "https://news.site.com/article/", source_urls=sources)
+    assert check_value("url", "https://news.site.com/article/", source_urls=sources) == (
+        "reference-site"
+    )
+    assert check_value("url", "https://news.site.com/payload.exe", source_urls=sources) is None
 
 
 def test_hashes_are_normalised_and_wrong_lengths_refused():
@@ -105,7 +110,7 @@ def test_the_days_own_source_sites_are_not_imported_as_domains():
     values = {o.get("value") for o in result.bundle["objects"]}
     assert "news-site.example.org" not in values
     assert "evil-c2.example.net" in values
-    assert result.dropped["reference-site"] == 1
+    assert result.tally.dropped["reference-site"] == 1
 
 
 def test_punycode_domains_are_checked_against_unicode_suffixes():

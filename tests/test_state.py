@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from vigilintel_connector.outcome import DayOutcome
 from vigilintel_connector.state import (
     MAX_DAY_RECORDS,
     DayRecord,
-    DayState,
     decide,
     fingerprint,
     load_state,
@@ -66,9 +66,9 @@ def test_unreadable_day_records_are_dropped_with_a_warning():
 
 def test_round_trip_and_cursor_stops_at_the_first_unsettled_day():
     state, _ = load_state(None, TODAY, FIRST)
-    for i, status in enumerate([DayState.IMPORTED, DayState.MISSING, DayState.ERROR]):
+    for i, status in enumerate([DayOutcome.IMPORTED, DayOutcome.MISSING, DayOutcome.ERROR]):
         state.days[FIRST + dt.timedelta(days=i)] = DayRecord(status, "fp")
-    state.days[FIRST + dt.timedelta(days=3)] = DayRecord(DayState.NO_CONTENT, "fp")
+    state.days[FIRST + dt.timedelta(days=3)] = DayRecord(DayOutcome.NO_CONTENT, "fp")
     state.settle_cursor(TODAY)
     assert state.last_processed_date == dt.date(2026, 8, 2)
     again, warnings = load_state(state.to_dict(), TODAY, FIRST)
@@ -83,12 +83,12 @@ def test_state_size_is_bounded_and_unsettled_days_are_never_forgotten():
     today = start + dt.timedelta(days=MAX_DAY_RECORDS + 99)
     state, _ = load_state(None, today, start)
     for day in state.planned_days(today):
-        state.days[day] = DayRecord(DayState.IMPORTED, "fp")
-    state.days[start + dt.timedelta(days=10)] = DayRecord(DayState.ERROR, None)
+        state.days[day] = DayRecord(DayOutcome.IMPORTED, "fp")
+    state.days[start + dt.timedelta(days=10)] = DayRecord(DayOutcome.ERROR, None)
     state.prune()
     assert len(state.days) == MAX_DAY_RECORDS + 100 - 10
     assert state.start_date == start + dt.timedelta(days=10)
-    state.days[start + dt.timedelta(days=10)] = DayRecord(DayState.IMPORTED, "fp")
+    state.days[start + dt.timedelta(days=10)] = DayRecord(DayOutcome.IMPORTED, "fp")
     state.prune()
     assert len(state.days) == MAX_DAY_RECORDS
     state.settle_cursor(today)
@@ -99,12 +99,12 @@ def test_state_size_is_bounded_and_unsettled_days_are_never_forgotten():
 
 def test_decisions_come_from_the_listing_alone():
     day = dt.date(2026, 7, 1)
-    settled = DayRecord(DayState.IMPORTED, "abc", "key")
+    settled = DayRecord(DayOutcome.IMPORTED, "abc", "key")
     assert not decide(settled, "abc", day, TODAY, 3).process
     assert decide(settled, "changed", day, TODAY, 3).process
     assert decide(None, "abc", day, TODAY, 3).process
-    assert decide(DayRecord(DayState.PENDING, ""), "", day, TODAY, 3).process
-    assert decide(DayRecord(DayState.ERROR, None), "abc", day, TODAY, 3).process
+    assert decide(DayRecord(DayOutcome.PENDING, ""), "", day, TODAY, 3).process
+    assert decide(DayRecord(DayOutcome.ERROR, None), "abc", day, TODAY, 3).process
     # Without a listing (probing), old settled days are not downloaded again; recent ones are.
     assert not decide(settled, None, day, TODAY, 3).process
     assert decide(settled, None, TODAY, TODAY, 3).process
@@ -116,3 +116,17 @@ def test_fingerprint_depends_on_paths_and_contents_not_order():
     assert a != fingerprint([("x", "1"), ("y", "3")])
     assert fingerprint([("x", None)]) is None
     assert fingerprint([]) is not None
+
+
+def test_records_of_the_first_release_are_read_and_written_under_their_new_names():
+    raw = {
+        "start_date": "2026-08-01",
+        "days": {"2026-08-01": {"status": "imported", "files": "fp1", "sent": "sha1", "at": "t"}},
+    }
+    state, warnings = load_state(raw, TODAY, FIRST)
+    assert warnings == []
+    record = state.days[dt.date(2026, 8, 1)]
+    assert (record.fingerprint, record.sent_key) == ("fp1", "sha1")
+    written = state.to_dict()["days"]["2026-08-01"]
+    assert written == {"status": "imported", "at": "t", "fingerprint": "fp1", "sent_key": "sha1"}
+    assert load_state(state.to_dict(), TODAY, FIRST)[0].days == state.days

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any
 
-from vigilintel_connector.convert.report_json import (
-    has_report_shape,
-    normalise_converted,
-    report_to_stix,
-)
+from vigilintel_connector.convert.report_json import convert_report
 from vigilintel_connector.log import Logger
-from vigilintel_connector.normalise.result import DayBundle
-from vigilintel_connector.normalise.stix import normalise_day
-from vigilintel_connector.select.candidates import Candidate, Format, plan_day
-from vigilintel_connector.select.content import carries_intelligence, is_bundle
+from vigilintel_connector.normalise.result import DayBundle, NoContent
+from vigilintel_connector.normalise.stix import normalise_stix_files
+from vigilintel_connector.outcome import DayOutcome, DayResult
+from vigilintel_connector.select.candidates import Candidate, plan_day
 from vigilintel_connector.source.documents import (
     DocumentError,
     EmptyDocument,
@@ -34,49 +29,14 @@ from vigilintel_connector.source.http import FetchError
 from vigilintel_connector.source.upstream import ListedFile, Listing, git_blob_sha
 
 
-class DayStatus(StrEnum):
-    IMPORTED = "imported"
-    NO_CONTENT = "no-content"
-    MISSING = "missing"
-    ERROR = "error"
-
-
-@dataclass
-class DayResult:
-    day: dt.date
-    status: DayStatus
-    message: str
-    format: Format | None = None
-    files: list[str] = field(default_factory=list)  # used, or examined when not imported
-    shas: dict[str, str] = field(default_factory=dict)
-    output: DayBundle | None = None
-
-    @property
-    def objects(self) -> int:
-        return self.output.object_count if self.output else 0
-
-    @property
-    def dropped(self) -> Counter[str]:
-        return self.output.dropped if self.output else Counter()
-
-    @property
-    def content_key(self) -> str:
-        """Identifies exactly what was imported: a rewrite upstream changes it."""
-        return "+".join(self.shas[p] for p in self.files)
-
-
 @dataclass(frozen=True)
 class DayOptions:
     languages: tuple[str, ...]
-    formats: str = "auto"
+    formats: str
     excluded_hosts: frozenset[str] = frozenset()
 
 
 Fetch = Callable[[str], bytes]
-
-
-class _NotContent(Exception):
-    """The candidate was read fine but carries no intelligence."""
 
 
 def _read(
@@ -99,31 +59,21 @@ def _build(
     day: dt.date,
     opts: DayOptions,
 ) -> DayBundle:
+    """The candidate's converter: the finished bundle, or ``NoContent`` / ``DocumentError``."""
     if candidate.format == "json":
-        return _convert(candidate.paths[0], documents[0], contents[0], day, opts)
-    for path, document in zip(candidate.paths, documents, strict=True):
-        if not is_bundle(document):
-            raise DocumentError(f"{path}: not a STIX bundle")
-    if not any(carries_intelligence(d) for d in documents):
-        raise _NotContent("STIX stub without intelligence")
-    return normalise_day(documents, day, opts.languages, opts.excluded_hosts)
-
-
-def _convert(path: str, document: Any, content: bytes, day: dt.date, opts: DayOptions) -> DayBundle:
-    if not has_report_shape(document):
-        raise DocumentError(f"{path}: not a VigilIntel daily report")
-    raw, counts = report_to_stix(document, day, opts.languages, content)
-    # Entities, or notes from its entries (geopolitics, regulation…): a report whose sections
-    # are all empty only says that nothing was published.
-    if not carries_intelligence(raw) and not any(o["type"] == "note" for o in raw["objects"]):
-        raise _NotContent("JSON report without intelligence")
-    return normalise_converted(raw, counts, day, opts.languages, opts.excluded_hosts)
+        return convert_report(
+            documents[0], day, opts.languages, opts.excluded_hosts, contents[0],
+            path=candidate.paths[0],
+        )  # fmt: skip
+    return normalise_stix_files(
+        documents, candidate.paths, day, opts.languages, opts.excluded_hosts
+    )
 
 
 def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOptions) -> DayResult:
     """Try the day's candidates best first; a failed candidate never makes the day 'done'."""
     if not files:
-        return DayResult(day, DayStatus.MISSING, "nothing published for this day")
+        return DayResult(day, DayOutcome.MISSING, "nothing published for this day")
     errors: list[str] = []
     seen: list[str] = []
     examined: dict[str, str] = {}
@@ -138,23 +88,27 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
             # Possibly transient: retry the day later rather than settle it from a lesser file.
             examined.update(shas)
             message = "; ".join([*errors, str(exc), *seen])
-            return DayResult(day, DayStatus.ERROR, message, files=list(examined), shas=examined)
+            return DayResult(
+                day, DayOutcome.ERROR, message, paths=list(examined), blob_shas=examined
+            )
         except DocumentError as exc:  # a broken file stays broken: try the next candidate
             errors.append(str(exc))
-        except _NotContent as exc:
+        except NoContent as exc:
             seen.append(f"{', '.join(candidate.paths)}: {exc}")
         else:
             message = f"{output.object_count} objects from {', '.join(candidate.paths)}"
             if errors:
                 message += f" (skipped: {'; '.join(errors)})"
             return DayResult(
-                day, DayStatus.IMPORTED, message, candidate.format, candidate.paths, shas, output
+                day, DayOutcome.IMPORTED, message, candidate.format, candidate.paths, shas, output
             )
         examined.update(shas)
-    status = DayStatus.ERROR if errors else DayStatus.NO_CONTENT
+    status = DayOutcome.ERROR if errors else DayOutcome.NO_CONTENT
     if not errors and not seen:
         seen = [f"{', '.join(f.file.path for f in files)}: no usable file"]
-    return DayResult(day, status, "; ".join(errors + seen), files=list(examined), shas=examined)
+    return DayResult(
+        day, status, "; ".join(errors + seen), paths=list(examined), blob_shas=examined
+    )
 
 
 def process_days(
@@ -188,7 +142,7 @@ def process_days(
             logger.error(
                 "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
             )
-            result = DayResult(day, DayStatus.ERROR, f"internal error: {exc!r}")
+            result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
         _log_result(logger, result)
         return result
 
@@ -221,15 +175,15 @@ def process_days(
 def _log_result(logger: Logger, result: DayResult) -> None:
     meta = {
         "day": str(result.day),
-        "status": str(result.status),
-        "files": result.files,
+        "status": str(result.outcome),
+        "files": result.paths,
         "objects": result.objects,
-        "dropped": dict(result.dropped),
+        "dropped": dict(result.tally.dropped),
         "detail": result.message,
     }
-    if result.status is DayStatus.ERROR:
+    if result.outcome is DayOutcome.ERROR:
         logger.error("Day could not be processed", meta)
-    elif result.status is DayStatus.MISSING:
+    elif result.outcome is DayOutcome.MISSING:
         logger.warning("No report published for this day", meta)
     else:
         logger.info("Day processed", meta)

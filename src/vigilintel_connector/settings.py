@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,40 +33,40 @@ from pydantic_settings import (
 DEFAULT_SOURCE = "https://raw.githubusercontent.com/kidrek/VigilIntel/main"
 DEFAULT_LISTING_URL = "https://api.github.com/repos/kidrek/VigilIntel/git/trees/main?recursive=1"
 LANGUAGES = ("fr", "en")
-SOURCE_FORMATS = ("auto", "stix", "json")
 
 
 class ConfigError(Exception):
     """A setting is missing or invalid; the message names the variable and what it accepts."""
 
 
-def _check_http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http(s) URL with a host")
-    return value.rstrip("/") if not parts.query else value
-
-
 class OpenCTISection(BaseModel):
     """Where the platform is. Optional here because ``export`` needs no platform; ``run`` checks."""
 
-    url: str | None = None
-    token: SecretStr | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_http_url(value)
+    url: HttpUrl | None = Field(
+        default=None, description="URL of the OpenCTI platform (needed by `run` only)."
+    )
+    token: SecretStr | None = Field(
+        default=None, description="API token of the connector's OpenCTI user (`run` only)."
+    )
 
 
 class ConnectorSection(BaseModel):
-    id: str | None = None
-    type: Literal["EXTERNAL_IMPORT"] = "EXTERNAL_IMPORT"
-    name: str = "VigilIntel"
-    scope: str = "stix2"
-    log_level: Literal["debug", "info", "warn", "warning", "error"] = "error"
-    duration_period: dt.timedelta = dt.timedelta(hours=24)
-    run_and_terminate: bool = False
+    id: str | None = Field(
+        default=None, description="A UUIDv4 of your choosing, unique to this connector (`run`)."
+    )
+    type: Literal["EXTERNAL_IMPORT"] = Field(
+        default="EXTERNAL_IMPORT", description="Connector type; always EXTERNAL_IMPORT."
+    )
+    name: str = Field(default="VigilIntel", description="Name shown in OpenCTI.")
+    scope: str = Field(default="stix2", description="What the connector imports.")
+    log_level: Literal["debug", "info", "warn", "warning", "error"] = Field(
+        default="error", description="Log level: debug, info, warn or error."
+    )
+    duration_period: dt.timedelta = Field(
+        default=dt.timedelta(hours=24),
+        description="ISO-8601 period between runs (e.g. PT24H).",
+    )
+    run_and_terminate: bool = Field(default=False, description="Run once, then exit.")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -74,22 +82,64 @@ class ConnectorSection(BaseModel):
 
 
 class VigilIntelSection(BaseModel):
-    language: str = Field(default="fr", description="fr, en, or fr,en for both")
-    lookback_days: int = Field(default=7, ge=0, le=3650)
-    interval_hours: float | None = Field(default=None, gt=0)
-    start_date: dt.date | None = None
-    source: str = DEFAULT_SOURCE
-    listing_url: str = DEFAULT_LISTING_URL
-    github_token: SecretStr | None = None
-    source_formats: Literal["auto", "stix", "json"] = "auto"
-    missing_grace_days: int = Field(default=3, ge=0, le=365)
-    http_retries: int = Field(default=5, ge=0, le=20)
-    http_backoff_factor: float = Field(default=1.0, ge=0, le=60)
-    http_timeout: float = Field(default=30.0, gt=0, le=600)
-    http_concurrency: int = Field(default=6, ge=1, le=16)
-    max_file_size_mb: float = Field(default=20.0, gt=0, le=1024)
-    excluded_hosts: str = Field(default="", description="comma-separated reference-site hosts")
-    dry_run: bool = False
+    language: str = Field(
+        default="fr", description="Language of the imported text: fr, en, or fr,en for both."
+    )
+    lookback_days: int = Field(
+        default=7,
+        ge=0,
+        le=3650,
+        description="First run and default export range: today minus this many days to today.",
+    )
+    interval_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="Deprecated: mapped onto CONNECTOR_DURATION_PERIOD.",
+    )
+    start_date: dt.date | None = Field(
+        default=None, description="YYYY-MM-DD where a first run starts instead of the lookback."
+    )
+    source: str = Field(
+        default=DEFAULT_SOURCE,
+        description="http(s) base URL of a mirror laid out like the repository, or a local "
+        "directory (e.g. a git clone).",
+    )
+    listing_url: HttpUrl = Field(
+        default=HttpUrl(DEFAULT_LISTING_URL),
+        description="A JSON listing shaped like GitHub's git-trees answer.",
+    )
+    github_token: SecretStr | None = Field(
+        default=None,
+        description="Optional GitHub token, sent only to api.github.com (raises the rate limit).",
+    )
+    source_formats: Literal["auto", "stix", "json"] = Field(
+        default="auto",
+        description="auto: the STIX bundle when it holds intelligence, else the JSON report; "
+        "stix: STIX only; json: the JSON report first.",
+    )
+    missing_grace_days: int = Field(
+        default=3,
+        ge=0,
+        le=365,
+        description="Days an unpublished day is checked again before it is recorded missing.",
+    )
+    http_retries: int = Field(
+        default=5, ge=0, le=20, description="Retries after the first try, for 429/5xx/resets."
+    )
+    http_backoff_factor: float = Field(
+        default=1.0, ge=0, le=60, description="Base of the exponential backoff, in seconds."
+    )
+    http_timeout: float = Field(default=30.0, gt=0, le=600, description="Read timeout, seconds.")
+    http_concurrency: int = Field(default=6, ge=1, le=16, description="Files fetched in parallel.")
+    max_file_size_mb: float = Field(
+        default=20.0, gt=0, le=1024, description="Larger files are refused while downloading."
+    )
+    excluded_hosts: str = Field(
+        default="", description="Comma-separated hosts never imported as observables."
+    )
+    dry_run: bool = Field(
+        default=False, description="Process and log, but send nothing and keep the state."
+    )
 
     @field_validator("language", mode="before")
     @classmethod
@@ -105,15 +155,13 @@ class VigilIntelSection(BaseModel):
     @classmethod
     def _source(cls, value: str) -> str:
         if value.startswith(("http://", "https://")):
-            return _check_http_url(value)
+            parts = urlsplit(value)
+            if not parts.hostname:
+                raise ValueError("must be an http(s) URL with a host")
+            return value.rstrip("/")
         if not Path(value).is_dir():
             raise ValueError("must be an http(s) base URL or an existing directory")
         return value
-
-    @field_validator("listing_url")
-    @classmethod
-    def _listing(cls, value: str) -> str:
-        return _check_http_url(value)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -161,6 +209,31 @@ class Settings(BaseSettings):
             )
         return self
 
+    def to_helper_config(self) -> dict[str, Any]:
+        """The dict pycti's helper reads (its own environment lookups still come first)."""
+        c = self.connector
+        return {
+            "opencti": {
+                "url": str(self.opencti.url).rstrip("/") if self.opencti.url else None,
+                "token": self.opencti.token.get_secret_value() if self.opencti.token else None,
+            },
+            "connector": {
+                "id": c.id,
+                "type": c.type,
+                "name": c.name,
+                "scope": c.scope,
+                "log_level": "warning" if c.log_level == "warn" else c.log_level,
+                "duration_period": int(c.duration_period.total_seconds()),
+                "run_and_terminate": c.run_and_terminate,
+            },
+        }
+
+
+def _problem(error: Any) -> str:
+    """One line per bad setting, naming its variable; never echoing the value (a token?)."""
+    message = "must be an http(s) URL" if error["type"].startswith("url_") else error["msg"]
+    return f"{_variable_name(error['loc'])}: {message}"
+
 
 def _variable_name(loc: tuple[int | str, ...]) -> str:
     return "_".join(str(part) for part in loc[:2]).upper()
@@ -191,7 +264,7 @@ def load_settings(config_path: Path | None = None) -> Settings:
         return _FromFiles()
     except ValidationError as exc:
         # Never echo the input: it may be a token.
-        problems = [f"{_variable_name(err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = [_problem(err) for err in exc.errors()]
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"could not read configuration file {yaml_path}: {exc}") from None

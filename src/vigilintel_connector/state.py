@@ -12,38 +12,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-STATE_VERSION = 2
+from vigilintel_connector.outcome import DayOutcome
+
 MAX_DAY_RECORDS = 500  # ~16 months of days: bounds the state the platform stores and pings
-
-
-class DayState(StrEnum):
-    IMPORTED = "imported"
-    NO_CONTENT = "no-content"
-    MISSING = "missing"  # nothing published, and older than the grace window
-    PENDING = "pending"  # nothing published yet: checked again next run
-    ERROR = "error"  # failed: retried next run
-
-    @property
-    def settled(self) -> bool:
-        return self in (DayState.IMPORTED, DayState.NO_CONTENT, DayState.MISSING)
 
 
 @dataclass
 class DayRecord:
-    status: DayState
-    files: str | None  # fingerprint of the day's listed files; None when unknown (probing)
-    sent: str | None = None  # content key of the bundle last delivered for this day
+    status: DayOutcome
+    fingerprint: str | None  # of the day's listed files; None when unknown (probing)
+    sent_key: str | None = None  # what was last delivered for this day (``DayResult.sent_key``)
     at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": str(self.status), "at": self.at}
-        if self.files is not None:
-            data["files"] = self.files
-        if self.sent is not None:
-            data["sent"] = self.sent
+        if self.fingerprint is not None:
+            data["fingerprint"] = self.fingerprint
+        if self.sent_key is not None:
+            data["sent_key"] = self.sent_key
         return data
 
 
@@ -60,7 +48,6 @@ class ConnectorState:
         return {
             "last_processed_date": _iso(self.last_processed_date),
             "last_run": self.last_run,
-            "version": STATE_VERSION,
             "start_date": self.start_date.isoformat(),
             "days": {d.isoformat(): r.to_dict() for d, r in sorted(self.days.items())},
         }
@@ -181,14 +168,16 @@ def _parse_record(key: object, value: object, today: dt.date) -> tuple[dt.date, 
     if day is None or day > today or not isinstance(value, dict):
         return None
     try:
-        status = DayState(value.get("status"))
+        status = DayOutcome(value.get("status"))
     except ValueError:
         return None
-    files, sent = value.get("files"), value.get("sent")
+    # "files" and "sent" are the names the first release wrote.
+    fingerprint = value.get("fingerprint", value.get("files"))
+    sent_key = value.get("sent_key", value.get("sent"))
     return day, DayRecord(
         status=status,
-        files=files if isinstance(files, str) else None,
-        sent=sent if isinstance(sent, str) else None,
+        fingerprint=_text(fingerprint),
+        sent_key=_text(sent_key),
         at=_text(value.get("at")) or "",
     )
 
@@ -200,15 +189,19 @@ class Decision:
 
 
 def decide(
-    record: DayRecord | None, files_now: str | None, day: dt.date, today: dt.date, grace_days: int
+    record: DayRecord | None,
+    fingerprint_now: str | None,
+    day: dt.date,
+    today: dt.date,
+    grace_days: int,
 ) -> Decision:
     """Whether a day needs work this run, from the listing alone (no download)."""
     if record is None:
         return Decision(True, "new day")
     if not record.status.settled:
         return Decision(True, f"previously {record.status}")
-    if files_now is not None and files_now == record.files:
+    if fingerprint_now is not None and fingerprint_now == record.fingerprint:
         return Decision(False, "unchanged")
-    if files_now is None and (today - day).days > grace_days:
+    if fingerprint_now is None and (today - day).days > grace_days:
         return Decision(False, "settled; contents unknown without a listing")
     return Decision(True, "upstream files changed")

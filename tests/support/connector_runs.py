@@ -94,7 +94,6 @@ class Connector:
                 "VIGILINTEL_SOURCE": self.upstream.source_url,
                 "VIGILINTEL_LISTING_URL": self.upstream.listing_url,
                 "VIGILINTEL_GITHUB_TOKEN": GITHUB_TOKEN,
-                "VIGILINTEL_START_DATE": "2026-01-20",
                 "VIGILINTEL_HTTP_BACKOFF_FACTOR": "0.01",
                 "VIGILINTEL_HTTP_RETRIES": "2",
                 "PYTHONUNBUFFERED": "1",
@@ -129,6 +128,21 @@ def replace_upstream_file(root: Path, path: str, content: bytes | None) -> None:
             {"path": path, "mode": "100644", "type": "blob", "sha": git_blob_sha(content),
              "size": len(content)}
         )  # fmt: skip
+    listing_path.write_text(json.dumps(listing))
+
+
+def keep_only(root: Path, *prefixes: str) -> None:
+    """Make a sample copy hold only the files under ``prefixes``: a smaller upstream for the
+    cases that need a first run of their own but not the whole history."""
+    listing_path = root / "tree.json"
+    listing = json.loads(listing_path.read_text())
+    kept = []
+    for entry in listing["tree"]:
+        if entry["type"] != "blob" or entry["path"].startswith(prefixes):
+            kept.append(entry)
+        else:
+            (root / entry["path"]).unlink(missing_ok=True)
+    listing["tree"] = kept
     listing_path.write_text(json.dumps(listing))
 
 

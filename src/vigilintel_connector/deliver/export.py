@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from vigilintel_connector.pipeline import DayResult
+from vigilintel_connector.clock import iso_utc, now_utc
+from vigilintel_connector.outcome import DayResult
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -31,11 +31,11 @@ def write_day(out_dir: Path, result: DayResult) -> None:
 def summary_entry(result: DayResult) -> dict[str, Any]:
     return {
         "date": result.day.isoformat(),
-        "status": str(result.status),
-        "files": result.files,
+        "status": str(result.outcome),
+        "files": result.paths,
         "format": result.format,
         "objects": result.objects,
-        "dropped": dict(sorted(result.dropped.items())),
+        **result.tally.as_dict(),
         "message": result.message,
     }
 
@@ -43,9 +43,8 @@ def summary_entry(result: DayResult) -> dict[str, Any]:
 def write_summary(
     out_dir: Path, results: Iterable[DayResult], source: str, language: str
 ) -> dict[str, Any]:
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     summary = {
-        "generated_at": now.isoformat().replace("+00:00", "Z"),
+        "generated_at": iso_utc(now_utc()),
         "source": source,
         "language": language,
         "days": [summary_entry(r) for r in sorted(results, key=lambda r: r.day)],

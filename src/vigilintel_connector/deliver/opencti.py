@@ -1,6 +1,6 @@
 """Deliver to OpenCTI through pycti: one work per day, always closed, state pinged at once.
 
-Only this module and ``deliver/connector.py`` know pycti's helper; the import run talks to the
+Only this module and ``jobs/connector.py`` know pycti's helper; the import run talks to the
 two small interfaces below, so it is tested without a platform.
 """
 

@@ -16,6 +16,8 @@ from typing import Any
 import pycti
 from stix2.canonicalization.Canonicalize import canonicalize
 
+from vigilintel_connector.terms import HASH_LENGTHS
+
 AUTHOR_NAME = "VigilIntel"
 AUTHOR_ID = pycti.Identity.generate_id(AUTHOR_NAME, "organization")
 STIX_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
@@ -62,7 +64,7 @@ _SCO_ID_PROPERTIES = {
     "user-account": ("account_type", "user_id", "account_login"),
     "x509-certificate": ("hashes", "serial_number"),
 }
-_HASH_PREFERENCE = ("MD5", "SHA-1", "SHA-256", "SHA-512")
+OBSERVABLE_TYPES = frozenset(_SCO_ID_PROPERTIES)
 
 
 def author() -> dict[str, Any]:
@@ -93,7 +95,7 @@ def observable_id(obj: dict[str, Any]) -> str | None:
         value = obj[key]
         if key == "hashes":
             # The spec uses one hash, the first of its preference order that is present.
-            chosen = next((h for h in _HASH_PREFERENCE if h in value), None)
+            chosen = next((h for h in HASH_LENGTHS if h in value), None)
             value = {chosen: value[chosen]} if chosen else value
         contributing[key] = value
     if not contributing:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
+from vigilintel_connector.terms import HASH_LENGTHS, hash_algorithm
+
 _REFANG = [
     (re.compile(r"\bhxxp(s?)\b", re.IGNORECASE), r"http\1"),
     (re.compile(r"\bfxp\b", re.IGNORECASE), "ftp"),
@@ -50,11 +52,6 @@ _PROSE_SUFFIXES = frozenset(
 _GLUED_TLDS = ("com", "net", "org")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@([A-Za-z0-9.-]+)")
-_HASH_LENGTHS = {"MD5": 32, "SHA-1": 40, "SHA-256": 64, "SHA-512": 128}
-_HASH_ALIASES = {
-    "md5": "MD5", "sha1": "SHA-1", "sha-1": "SHA-1", "sha256": "SHA-256", "sha-256": "SHA-256",
-    "sha512": "SHA-512", "sha-512": "SHA-512",
-}  # fmt: skip
 _HEX = re.compile(r"[0-9a-f]+")
 _URL_PLACEHOLDER = re.compile(r"\$[A-Z_]{3,}|<[^>]*>|\{[^}]*\}|\.\.\.|…|\[[^\]]*\]")
 
@@ -176,9 +173,9 @@ def normalise_hashes(hashes: object) -> tuple[dict[str, str], int]:
     if not isinstance(hashes, dict):
         return kept, 1
     for algorithm, digest in hashes.items():
-        name = _HASH_ALIASES.get(str(algorithm).lower(), str(algorithm))
+        name = hash_algorithm(algorithm)
         value = str(digest).strip().lower()
-        if name in _HASH_LENGTHS and len(value) == _HASH_LENGTHS[name] and _HEX.fullmatch(value):
+        if name is not None and len(value) == HASH_LENGTHS[name] and _HEX.fullmatch(value):
             kept[name] = value
         else:
             refused += 1
@@ -192,17 +189,17 @@ def check_value(
     source_urls: frozenset[str] = frozenset(),
 ) -> str | None:
     """The reason a (refanged) value is refused for its type, or None."""
-    if stix_type == "ipv4-addr":
-        return check_ipv4(value)
-    if stix_type == "ipv6-addr":
-        return check_ipv6(value)
     if stix_type == "domain-name":
         return check_domain(value, excluded)
     if stix_type == "url":
         return check_url(value, source_urls)
-    if stix_type == "email-addr":
-        return check_email(value)
-    return None
+    check = _VALUE_CHECKS.get(stix_type)
+    return check(value) if check else None
+
+
+_VALUE_CHECKS = {"ipv4-addr": check_ipv4, "ipv6-addr": check_ipv6, "email-addr": check_email}
+# The observable types identified by a ``value`` that the checks above judge.
+VALUE_TYPES = frozenset({*_VALUE_CHECKS, "domain-name", "url"})
 
 
 def canonical_value(stix_type: str, value: str) -> str:

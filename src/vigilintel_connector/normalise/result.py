@@ -1,4 +1,4 @@
-"""What normalisation and conversion hand to delivery."""
+"""What normalisation and conversion hand to delivery, and how they say a day holds nothing."""
 
 from __future__ import annotations
 
@@ -7,19 +7,57 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class NoContent(Exception):
+    """The artefact was read fine but carries no intelligence (a stub, an empty report)."""
+
+
+@dataclass
+class Tally:
+    """Everything upstream gave that did not reach the bundle as it was, by reason.
+
+    Kept apart because they mean different things to a reader: ``dropped`` objects are gone
+    (removed as junk or merged into another), ``changed`` ones were rewritten (a refanged value,
+    a normalised name), ``ignored`` input never became an object (an unknown section or type).
+    """
+
+    dropped: Counter[str] = field(default_factory=Counter)
+    changed: Counter[str] = field(default_factory=Counter)
+    ignored: Counter[str] = field(default_factory=Counter)
+
+    def drop(self, reason: str, n: int = 1) -> None:
+        self.dropped[reason] += n
+
+    def change(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.changed[reason] += n
+
+    def ignore(self, reason: str, n: int = 1) -> None:
+        self.ignored[reason] += n
+
+    def update(self, other: Tally) -> None:
+        self.dropped.update(other.dropped)
+        self.changed.update(other.changed)
+        self.ignored.update(other.ignored)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "dropped": dict(sorted(self.dropped.items())),
+            "changed": dict(sorted(self.changed.items())),
+            "ignored": dict(sorted(self.ignored.items())),
+        }
+
+
 @dataclass
 class DayBundle:
-    """A day's bundle, ready to send, and every object removed or changed on the way, by reason."""
+    """A day's bundle, ready to send, and the tally of what the way there removed or changed."""
 
     bundle: dict[str, Any]
-    dropped: Counter[str] = field(default_factory=Counter)
+    tally: Tally = field(default_factory=Tally)
 
     @property
     def object_count(self) -> int:
         return len(self.bundle.get("objects", []))
 
     @property
-    def removed_count(self) -> int:
-        """Upstream objects removed or merged; ``changed:`` rewrites and ``ignored:`` input
-        that never became an object are counted apart."""
-        return sum(n for reason, n in self.dropped.items() if ":" not in reason)
+    def dropped_count(self) -> int:
+        return sum(self.tally.dropped.values())

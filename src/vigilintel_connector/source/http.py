@@ -27,11 +27,13 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class HttpPolicy:
-    retries: int = 5
-    backoff_factor: float = 1.0
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    max_bytes: int = 20 * 1024 * 1024
+    """How hard to try (the settings say how much; see ``VIGILINTEL_HTTP_*``)."""
+
+    retries: int
+    backoff_factor: float
+    timeout: float
+    max_bytes: int
+    connect_timeout: float = 10.0  # a host that does not accept within this is not there
 
 
 class HttpClient:
@@ -89,12 +91,11 @@ class HttpClient:
                 chunks.append(chunk)
             return b"".join(chunks)
 
-    def head(self, url: str) -> tuple[int, int | None]:
-        """Availability check: status code and declared size, without downloading the body."""
+    def head(self, url: str) -> int:
+        """Availability check: the status code, without downloading the body."""
         with _as_fetch_errors(url):
             response = self.session.head(url, timeout=self._timeouts(), allow_redirects=True)
-        size = response.headers.get("Content-Length")
-        return response.status_code, int(size) if size and size.isdigit() else None
+        return response.status_code
 
 
 @contextmanager

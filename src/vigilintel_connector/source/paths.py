@@ -20,10 +20,6 @@ class FileKind(StrEnum):
     JSON_REPORT = "json-report"  # report.json, the source STIX was generated from
     JSON_BETA = "json-beta"  # report-BETA.json
 
-    @property
-    def is_stix(self) -> bool:
-        return self in (self.STIX_PER_LANGUAGE, self.STIX_BILINGUAL, self.STIX_TEMPLATE)
-
 
 _SUFFIXES: dict[str, tuple[FileKind, str | None]] = {
     "report.stix_fr.json": (FileKind.STIX_PER_LANGUAGE, "fr"),

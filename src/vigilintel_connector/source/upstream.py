@@ -32,15 +32,13 @@ class SourceUnreachable(Exception):
 class ListedFile:
     file: DailyFile
     sha: str | None  # git blob SHA; None when only probed
-    size: int | None
 
 
 @dataclass(frozen=True)
 class Listing:
-    """The daily data files upstream holds, and how they were found."""
+    """The daily data files upstream holds for the days asked about."""
 
     files: tuple[ListedFile, ...]
-    method: str  # "listing", "directory" or "probe"
 
     def for_day(self, day: dt.date) -> list[ListedFile]:
         return [f for f in self.files if f.file.day == day]
@@ -54,7 +52,8 @@ def git_blob_sha(content: bytes) -> str:
 
 
 def parse_tree_listing(document: object) -> tuple[ListedFile, ...] | None:
-    """Read GitHub's git-trees answer; None when it is not one or GitHub truncated it."""
+    """Read GitHub's git-trees answer (every day's files); None when it is not one or GitHub
+    truncated it."""
     if not isinstance(document, dict) or document.get("truncated") is True:
         return None
     tree = document.get("tree")
@@ -64,17 +63,11 @@ def parse_tree_listing(document: object) -> tuple[ListedFile, ...] | None:
     for entry in tree:
         if not isinstance(entry, dict) or entry.get("type") != "blob":
             continue
-        path, sha, size = entry.get("path"), entry.get("sha"), entry.get("size")
+        path, sha = entry.get("path"), entry.get("sha")
         daily = parse_daily_path(path) if isinstance(path, str) else None
         if daily is None:
             continue
-        found.append(
-            ListedFile(
-                file=daily,
-                sha=sha if isinstance(sha, str) else None,
-                size=size if isinstance(size, int) else None,
-            )
-        )
+        found.append(ListedFile(file=daily, sha=sha if isinstance(sha, str) else None))
     return tuple(found)
 
 
@@ -112,8 +105,8 @@ class DirectoryUpstream:
                 if daily is None or daily.day not in wanted:
                     continue
                 content = Path(entry.path).read_bytes()
-                found.append(ListedFile(daily, git_blob_sha(content), len(content)))
-        return Listing(tuple(found), "directory")
+                found.append(ListedFile(daily, git_blob_sha(content)))
+        return Listing(tuple(found))
 
     def fetch(self, path: str) -> bytes:
         target = (self.root / path).resolve()
@@ -166,7 +159,8 @@ class HttpUpstream:
             body = self.client.get(self.listing_url, headers=self._listing_headers())
             files = parse_tree_listing(json.loads(body))
             if files is not None:
-                return Listing(files, "listing")
+                wanted = set(days)
+                return Listing(tuple(f for f in files if f.file.day in wanted))
             reason = "the listing is truncated or not a git-trees document"
         except FetchError as exc:
             reason = str(exc)
@@ -185,7 +179,7 @@ class HttpUpstream:
         for day in days:
             for path in expected_paths(day):
                 try:
-                    status, size = self.client.head(self.url_for(path))
+                    status = self.client.head(self.url_for(path))
                 except FetchError as exc:
                     if not exc.unreachable:
                         answered = True
@@ -197,10 +191,10 @@ class HttpUpstream:
                 answered = True
                 daily = parse_daily_path(path)
                 if status == 200 and daily is not None:
-                    found.append(ListedFile(daily, None, size))
+                    found.append(ListedFile(daily, None))
         if days and not answered:
             raise SourceUnreachable(f"neither {self.listing_url} nor {self.base_url} answered")
-        return Listing(tuple(found), "probe")
+        return Listing(tuple(found))
 
     def url_for(self, path: str) -> str:
         return f"{self.base_url}/{quote(path)}"

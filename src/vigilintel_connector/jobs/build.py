@@ -1,7 +1,11 @@
-"""Building the source side from settings, shared by the export and the connector."""
+"""The pieces both jobs are built from, made from the settings: the source and the day options.
+
+This is the only place where settings become objects, so the layers below never read settings.
+"""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
 
 from vigilintel_connector.log import Logger
@@ -11,20 +15,29 @@ from vigilintel_connector.source.http import HttpClient, HttpPolicy
 from vigilintel_connector.source.upstream import DirectoryUpstream, HttpUpstream, Upstream
 
 
+class ExitCode(IntEnum):
+    OK = 0
+    UNREACHABLE = 1  # the source (export) or the platform (run) could not be used
+    CONFIG = 2  # a setting or an argument is wrong: the message names it
+
+
+def http_policy(settings: Settings) -> HttpPolicy:
+    vi = settings.vigilintel
+    return HttpPolicy(
+        retries=vi.http_retries,
+        backoff_factor=vi.http_backoff_factor,
+        timeout=vi.http_timeout,
+        max_bytes=vi.max_file_bytes,
+    )
+
+
 def build_upstream(settings: Settings, logger: Logger) -> Upstream:
     vi = settings.vigilintel
     if vi.source_is_directory:
         return DirectoryUpstream(Path(vi.source), vi.max_file_bytes)
-    client = HttpClient(
-        HttpPolicy(
-            retries=vi.http_retries,
-            backoff_factor=vi.http_backoff_factor,
-            timeout=vi.http_timeout,
-            max_bytes=vi.max_file_bytes,
-        )
-    )
     token = vi.github_token.get_secret_value() if vi.github_token else None
-    return HttpUpstream(vi.source, vi.listing_url, client, logger, token)
+    client = HttpClient(http_policy(settings))
+    return HttpUpstream(vi.source, str(vi.listing_url), client, logger, token)
 
 
 def day_options(settings: Settings) -> DayOptions:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Any
 
 import requests
 
@@ -20,29 +19,9 @@ from vigilintel_connector.deliver.opencti import (
     HelperStateStore,
     MemoryStateStore,
 )
-from vigilintel_connector.importer import Importer
+from vigilintel_connector.jobs.build import ExitCode, build_upstream
+from vigilintel_connector.jobs.importer import Importer
 from vigilintel_connector.settings import Settings
-from vigilintel_connector.wiring import build_upstream
-
-EXIT_CONFIG, EXIT_PLATFORM = 2, 1
-
-
-def helper_config(settings: Settings) -> dict[str, Any]:
-    """The dict pycti reads (environment variables still take precedence inside pycti)."""
-    c = settings.connector
-    token = settings.opencti.token.get_secret_value() if settings.opencti.token else None
-    return {
-        "opencti": {"url": settings.opencti.url, "token": token},
-        "connector": {
-            "id": c.id,
-            "type": c.type,
-            "name": c.name,
-            "scope": c.scope,
-            "log_level": "warning" if c.log_level == "warn" else c.log_level,
-            "duration_period": int(c.duration_period.total_seconds()),
-            "run_and_terminate": c.run_and_terminate,
-        },
-    }
 
 
 def missing_platform_settings(settings: Settings) -> list[str]:
@@ -95,7 +74,7 @@ def check_platform(url: str, token: str) -> str:
     return str(version)
 
 
-def run_connector(settings: Settings) -> int:
+def run_connector(settings: Settings) -> ExitCode:
     missing = missing_platform_settings(settings)
     if missing:
         print(
@@ -103,24 +82,25 @@ def run_connector(settings: Settings) -> int:
             "(the export command needs none of them)",
             file=sys.stderr,
         )
-        return EXIT_CONFIG
+        return ExitCode.CONFIG
     from pycti import OpenCTIConnectorHelper
 
     assert settings.opencti.url and settings.opencti.token
+    url = str(settings.opencti.url)
     try:
-        check_platform(settings.opencti.url, settings.opencti.token.get_secret_value())
+        check_platform(url, settings.opencti.token.get_secret_value())
     except PlatformUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_PLATFORM
+        return ExitCode.UNREACHABLE
     try:
-        helper = OpenCTIConnectorHelper(helper_config(settings))
+        helper = OpenCTIConnectorHelper(settings.to_helper_config())
     except Exception as exc:  # pycti raises bare exceptions for an unreachable platform
         print(
-            f"error: could not register with OpenCTI at {settings.opencti.url}: "
+            f"error: could not register with OpenCTI at {url}: "
             f"{type(exc).__name__}: {str(exc)[:300]}",
             file=sys.stderr,
         )
-        return EXIT_PLATFORM
+        return ExitCode.UNREACHABLE
     logger = helper.connector_logger
     for notice in settings.notices:
         logger.warning(notice)
@@ -157,4 +137,4 @@ def run_connector(settings: Settings) -> int:
         message_callback=run_once,
         duration_period=settings.connector.duration_period.total_seconds(),
     )
-    return 0
+    return ExitCode.OK

@@ -12,20 +12,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigilintel_connector.clock import iso_utc, now_utc
 from vigilintel_connector.deliver.opencti import DeliveryError, Sender, StateStore
+from vigilintel_connector.jobs.build import day_options
 from vigilintel_connector.log import Logger
-from vigilintel_connector.pipeline import DayResult, DayStatus, process_days
+from vigilintel_connector.outcome import DayOutcome, DayResult
+from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import Settings
 from vigilintel_connector.source.upstream import SourceUnreachable, Upstream
 from vigilintel_connector.state import (
     ConnectorState,
     DayRecord,
-    DayState,
     decide,
     fingerprint,
     load_state,
 )
-from vigilintel_connector.wiring import day_options
 
 
 @dataclass
@@ -40,10 +41,6 @@ class RunReport:
     reachable: bool = True
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class Importer:
     def __init__(
         self,
@@ -53,9 +50,8 @@ class Importer:
         sender: Sender,
         logger: Logger,
         metrics: Any = None,
-        now: Any = _now,
+        now: Any = now_utc,
     ):
-        self.settings = settings
         self.vi = settings.vigilintel
         self.upstream = upstream
         self.store = store
@@ -95,26 +91,25 @@ class Importer:
             self.logger.error("Upstream unreachable; nothing imported", {"error": str(exc)})
             self._count("error_count")
             return report
-        files_now: dict[dt.date, str | None] = {}
+        to_process: dict[dt.date, str | None] = {}  # day → fingerprint of its files now
         for day in days:
             listed = listing.for_day(day)
-            files_now[day] = fingerprint([(f.file.path, f.sha) for f in listed])
-            decision = decide(state.days.get(day), files_now[day], day, today, grace)
+            now = fingerprint([(f.file.path, f.sha) for f in listed])
+            decision = decide(state.days.get(day), now, day, today, grace)
             if decision.process:
+                to_process[day] = now
                 self.logger.debug("Day planned", {"day": str(day), "reason": decision.reason})
-            else:
-                del files_now[day]
         for result in process_days(
-            list(files_now), listing, self.upstream.fetch, self.options, self.logger,
+            list(to_process), listing, self.upstream.fetch, self.options, self.logger,
             concurrency=self.vi.http_concurrency,
         ):  # fmt: skip
             report.processed.append(str(result.day))
             previous = state.days.get(result.day)
-            record = self._settle(result, previous, files_now[result.day], today, report)
+            record = self._settle(result, previous, to_process[result.day], today, report)
             state.days[result.day] = record
             if previous != record:
                 self._save(state, today)
-        state.last_run = started.isoformat().replace("+00:00", "Z")
+        state.last_run = iso_utc(started)
         state.prune()
         self._save(state, today)
         self._count("run_count")
@@ -134,17 +129,17 @@ class Importer:
         self,
         result: DayResult,
         previous: DayRecord | None,
-        files: str | None,
+        fingerprint_now: str | None,
         today: dt.date,
         report: RunReport,
     ) -> DayRecord:
-        stamp = self.now().isoformat(timespec="seconds").replace("+00:00", "Z")
-        sent_before = previous.sent if previous else None
-        if result.status is DayStatus.IMPORTED:
-            key = result.content_key
+        stamp = iso_utc(self.now())
+        sent_before = previous.sent_key if previous else None
+        if result.outcome is DayOutcome.IMPORTED:
+            key = result.sent_key
             if key == sent_before:
                 self.logger.info("Day unchanged since it was delivered", {"day": str(result.day)})
-                return DayRecord(DayState.IMPORTED, files, key, stamp)
+                return DayRecord(DayOutcome.IMPORTED, fingerprint_now, key, stamp)
             try:
                 self._deliver(result)
             except DeliveryError as exc:
@@ -152,37 +147,38 @@ class Importer:
                 self._count("error_count")
                 self.logger.error(
                     "Day not delivered; it will be retried next run",
-                    {"day": str(result.day), "files": result.files, "error": str(exc)},
+                    {"day": str(result.day), "files": result.paths, "error": str(exc)},
                 )
-                return DayRecord(DayState.ERROR, None, sent_before, stamp)
+                return DayRecord(DayOutcome.ERROR, None, sent_before, stamp)
             report.sent.append(str(result.day))
             report.objects_sent += result.objects
-            return DayRecord(DayState.IMPORTED, files, key, stamp)
-        if result.status is DayStatus.NO_CONTENT:
-            return DayRecord(DayState.NO_CONTENT, files, sent_before, stamp)
-        if result.status is DayStatus.MISSING:
+            return DayRecord(DayOutcome.IMPORTED, fingerprint_now, key, stamp)
+        if result.outcome is DayOutcome.NO_CONTENT:
+            return DayRecord(DayOutcome.NO_CONTENT, fingerprint_now, sent_before, stamp)
+        if result.outcome is DayOutcome.MISSING:
             age = (today - result.day).days
-            status = DayState.MISSING if age > self.vi.missing_grace_days else DayState.PENDING
-            return DayRecord(status, files, sent_before, stamp)
+            pending = age <= self.vi.missing_grace_days
+            status = DayOutcome.PENDING if pending else DayOutcome.MISSING
+            return DayRecord(status, fingerprint_now, sent_before, stamp)
         report.failed.append(str(result.day))
         self._count("error_count")
-        return DayRecord(DayState.ERROR, None, sent_before, stamp)
+        return DayRecord(DayOutcome.ERROR, None, sent_before, stamp)
 
     def _deliver(self, result: DayResult) -> None:
         assert result.output is not None
-        dropped = result.output.dropped
-        removed = result.output.removed_count
+        dropped = result.tally.dropped
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(dropped.items()))
         message = (
-            f"{result.objects} objects sent from {', '.join(result.files)}; "
-            f"{removed} upstream objects dropped or merged ({reasons or 'none'})"
+            f"{result.objects} objects sent from {', '.join(result.paths)}; "
+            f"{result.output.dropped_count} upstream objects dropped or merged "
+            f"({reasons or 'none'})"
         )
         name = f"VigilIntel {result.day} ({self.vi.language})"
         chunks = self.sender.send(name, result.output.bundle, message)
         self._count("record_send", chunks or result.objects)
         self.logger.info(
             "Bundle sent",
-            {"day": str(result.day), "files": result.files, "sha": result.content_key,
+            {"day": str(result.day), "files": result.paths, "sha": result.sent_key,
              "objects": result.objects, "dropped": dict(dropped)},
         )  # fmt: skip
 

@@ -1,0 +1,319 @@
+"""One entry of the daily JSON report → upstream-shaped STIX objects in a ``Builder``.
+
+Threats, actors, breaches, vulnerabilities, geopolitics and regulation each have their converter;
+fields are read by their known variants (French and English names, strings or lists) because
+upstream's schema drifts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from vigilintel_connector.convert.builder import Builder
+from vigilintel_connector.normalise.observables import refang
+from vigilintel_connector.terms import CVE, HASH_BY_LENGTH, TECHNIQUE, hash_algorithm, is_empty
+from vigilintel_connector.vocabulary import is_placeholder_name
+
+_THREAT_ACTOR_TYPES = frozenset(
+    {
+        "activist", "competitor", "crime-syndicate", "criminal", "hacker", "insider-accidental",
+        "insider-disgruntled", "nation-state", "sensationalist", "spy", "terrorist", "unknown",
+    }
+)  # fmt: skip
+# Indicator keys of the JSON report that are not hashes (those are named after their algorithm).
+_INDICATOR_KEYS = {
+    "url": "url", "ipv4": "ipv4-addr", "ipv6": "ipv6-addr", "domain": "domain-name",
+    "email": "email-addr", "tools": "tool", "cve": "cve", "mitre_att&ck": "ttp", "asn": "asn",
+    "yara_rule": "yara",
+}  # fmt: skip
+
+
+def _indicator_kind(key: object) -> str | None:
+    folded = str(key).strip().lower()
+    if folded in _INDICATOR_KEYS:
+        return _INDICATOR_KEYS[folded]
+    if folded.startswith(("hash_", "file_hash_")):
+        return hash_algorithm(folded.rsplit("hash_", 1)[1])
+    return None
+
+
+def _field(entry: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if name in entry and not is_empty(entry[name]):
+            return entry[name]
+    return None
+
+
+def _sources(entry: dict[str, Any]) -> list[dict[str, str]]:
+    urls = entry.get("sources") or entry.get("source") or []
+    if isinstance(urls, str):
+        urls = [urls]
+    return [
+        {"source_name": "VigilIntel source", "url": u.strip()}
+        for u in urls if isinstance(u, str) and u.strip().startswith(("http://", "https://"))
+    ]  # fmt: skip
+
+
+def _texts(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+
+
+def _actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) -> str | None:
+    name = _field(entry, *name_keys)
+    if not isinstance(name, str) or is_placeholder_name(name):
+        if name is not None:
+            b.tally.drop("placeholder-actor")
+        return None
+    aliases = [a for a in entry.get("threat_actor_aliases") or [] if isinstance(a, str) and a]
+    kind = str(entry.get("threat_actor_type") or "").strip().lower().replace(" ", "-")
+    origin = entry.get("threat_actor_origin")
+    details = []
+    if isinstance(origin, str) and origin.strip():
+        details.append(f"Origin: {origin.strip()}")
+    modop = b.text(_field(entry, "modop", "modus_operandi"))
+    return b.add(
+        "threat-actor", name.strip(), name=name.strip(),
+        aliases=aliases or None,
+        threat_actor_types=[kind] if kind in _THREAT_ACTOR_TYPES else None,
+        description="\n\n".join([*details, modop]).strip() or None,
+    )  # fmt: skip
+
+
+def _techniques(b: Builder, value: object, actor: str | None) -> list[str]:
+    found = []
+    for text in _texts(value):
+        for technique in dict.fromkeys(TECHNIQUE.findall(text)):
+            oid = b.add(
+                "attack-pattern", technique, name=technique, x_mitre_id=technique,
+                external_references=[{"source_name": "mitre-attack", "external_id": technique}],
+            )  # fmt: skip
+            b.relate(actor, "uses", oid)
+            found.append(oid)
+    return found
+
+
+def vulnerability(b: Builder, cve: str, **props: Any) -> str:
+    cve = cve.upper()
+    refs = [{"source_name": "cve", "external_id": cve}, *props.pop("external_references", [])]
+    return b.add("vulnerability", cve, name=cve, external_references=refs, **props)
+
+
+def _classify(value: str) -> tuple[str, str] | None:
+    """An untyped IOC's type by its shape (the old format sometimes lists them bare)."""
+    value = refang(value.strip())
+    if re.fullmatch(r"[0-9a-fA-F]+", value) and len(value) in HASH_BY_LENGTH:
+        return HASH_BY_LENGTH[len(value)], value
+    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+        return "url", value
+    if "@" in value:
+        return "email-addr", value
+    try:
+        address = ipaddress.ip_address(value)
+        return ("ipv4-addr" if address.version == 4 else "ipv6-addr"), value
+    except ValueError:
+        pass
+    if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value):
+        return "domain-name", value
+    return None
+
+
+def _indicators(b: Builder, iocs: object, actor: str | None) -> list[str]:
+    """Observables, and a STIX indicator based on each, for every typed IOC."""
+    typed: list[tuple[str, str]] = []
+    if isinstance(iocs, dict):
+        for key, values in iocs.items():
+            kind = _indicator_kind(key)
+            for value in values if isinstance(values, list) else [values]:
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                if kind is None:
+                    b.tally.ignore("indicator-type")
+                else:
+                    typed.append((kind, value.strip()))
+    elif isinstance(iocs, list):
+        for value in iocs:
+            guessed = _classify(value) if isinstance(value, str) else None
+            if guessed:
+                typed.append(guessed)
+            else:
+                b.tally.ignore("untyped-indicator")
+    elif isinstance(iocs, str) and iocs.strip():
+        b.tally.ignore("free-text-indicators")
+    refs = []
+    for kind, value in typed:
+        refs.extend(_one_indicator(b, kind, value, actor))
+    return refs
+
+
+def _one_indicator(b: Builder, kind: str, value: str, actor: str | None) -> list[str]:
+    if kind == "tool":
+        if is_placeholder_name(value):
+            return []
+        tool = b.add("tool", value, name=value)
+        b.relate(actor, "uses", tool)
+        return [tool]
+    if kind == "cve":
+        return [vulnerability(b, m) for m in dict.fromkeys(CVE.findall(value))]
+    if kind == "ttp":
+        return _techniques(b, value, actor)
+    if kind in ("asn", "yara"):
+        b.tally.ignore(f"{kind}-indicator")
+        return []
+    if kind in ("MD5", "SHA-1", "SHA-256"):
+        digest = value.lower()
+        observable = b.add("file", f"{kind}:{digest}", hashes={kind: digest})
+        pattern = f"[file:hashes.'{kind}' = '{digest}']"
+    else:
+        clean = refang(value)
+        observable = b.add(kind, clean, value=clean)
+        escaped = clean.replace("\\", "\\\\").replace("'", "\\'")
+        pattern = f"[{kind}:value = '{escaped}']"
+    indicator = b.add(
+        "indicator", pattern, name=refang(value), pattern=pattern, pattern_type="stix",
+        valid_from=b.stamp, indicator_types=["malicious-activity"],
+    )  # fmt: skip
+    b.relate(indicator, "based-on", observable)
+    b.relate(indicator, "indicates", actor)
+    return [observable, indicator]
+
+
+def _note(b: Builder, abstract: str, parts: list[tuple[str, str]], refs: list[str], entry: dict):
+    body = "\n\n".join(f"## {title}\n{text}" if title else text for title, text in parts if text)
+    if not body.strip():
+        return None
+    tags = [t for t in entry.get("tags") or [] if isinstance(t, str) and t.strip()]
+    return b.add(
+        "note", f"{abstract}/{body[:200]}", abstract=abstract, content=body,
+        object_refs=list(dict.fromkeys(refs)), labels=tags[:20] or None,
+        external_references=_sources(entry),
+    )  # fmt: skip
+
+
+def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
+    actor = _actor(b, entry, ("threat_actor", "threat_actors", "actor"))
+    refs = [actor] if actor else []
+    refs += _indicators(b, _field(entry, "indicators", "indicator_of_compromise"), actor)
+    refs += _techniques(b, entry.get("mitre_ttps"), actor)
+    title = b.text(_field(entry, "title", "titre")) or "Threat"
+    _note(
+        b, title,
+        [("", b.text(entry.get("description"))),
+         ("Analysis", b.text(_field(entry, "analyse", "analysis"))),
+         ("Recommendations", b.text(_field(entry, "recommandations", "recommendations")))],
+        refs, entry,
+    )  # fmt: skip
+
+
+def _convert_actor(b: Builder, entry: dict[str, Any]) -> None:
+    actor = _actor(b, entry, ("nom", "name", "threat_actor"))
+    campaign_name = entry.get("campaign")
+    if isinstance(campaign_name, str) and not is_placeholder_name(campaign_name):
+        campaign = b.add(
+            "campaign", campaign_name, name=campaign_name,
+            description=b.text(entry.get("campaign_description")) or None,
+        )  # fmt: skip
+        b.relate(campaign, "attributed-to", actor)
+    if actor:
+        b.objects[actor].setdefault("external_references", []).extend(_sources(entry))
+
+
+def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
+    victim = _field(entry, "victim", "victime")
+    actor = _actor(b, entry, ("threat_actor", "actor"))
+    description = b.text(entry.get("description"))
+    sector = b.text(_field(entry, "sector", "secteur"))
+    refs = [actor] if actor else []
+    if isinstance(victim, str) and not is_placeholder_name(victim):
+        identity = b.add(
+            "identity", victim.strip(), name=victim.strip(), identity_class="organization"
+        )
+        incident = b.add(
+            "incident", f"breach/{victim}", name=f"Data breach: {victim.strip()}",
+            description="\n\n".join(p for p in (description, sector and f"Sector: {sector}") if p),
+            incident_type="data-breach", external_references=_sources(entry),
+        )  # fmt: skip
+        b.relate(incident, "targets", identity)
+        b.relate(incident, "attributed-to", actor)
+        refs += [identity, incident]
+    refs += _techniques(b, entry.get("mitre_ttps"), actor)
+    _note(b, f"Breach: {b.text(victim) or 'unnamed victim'}", [("", description)], refs, entry)
+
+
+def _convert_vulnerability(b: Builder, entry: dict[str, Any]) -> None:
+    cves = list(dict.fromkeys(m.upper() for m in CVE.findall(str(entry.get("cve_id") or ""))))
+    if not cves:
+        b.tally.drop("non-cve-vulnerability")
+        return
+    product, vendor = b.text(entry.get("product")), b.text(entry.get("vendor"))
+    affected = " / ".join(p for p in (vendor, product) if p and not is_placeholder_name(p))
+    description = b.text(entry.get("description"))
+    if affected:
+        description = f"{description}\n\nAffected: {affected}".strip()
+    refs = _sources(entry)
+    euvd = entry.get("euvd_id")
+    if isinstance(euvd, str) and re.fullmatch(r"EUVD-\d{4}-\d+", euvd.strip()):
+        refs.append({"source_name": "euvd", "external_id": euvd.strip()})
+    for cve in cves:
+        vulnerability(
+            b, cve, description=description or None, external_references=list(refs),
+            x_opencti_cvss_base_score=_number(entry.get("cvss"), 0, 10),
+            x_opencti_epss_score=_number(entry.get("epss"), 0, 1),
+            x_opencti_cisa_kev=_boolean(entry.get("cisa_kev")),
+        )  # fmt: skip
+
+
+def _convert_geopolitics(b: Builder, entry: dict[str, Any]) -> None:
+    theme = b.text(entry.get("theme")) or "Geopolitics"
+    _note(
+        b, f"Geopolitics: {theme}",
+        [("", b.text(entry.get("description"))),
+         ("Sector", b.text(_field(entry, "sector", "secteur"))),
+         ("Recommendations", b.text(entry.get("recommandations")))],
+        [], entry,
+    )  # fmt: skip
+
+
+def _convert_regulatory(b: Builder, entry: dict[str, Any]) -> None:
+    _note(
+        b, f"Regulatory: {b.text(entry.get('title')) or 'update'}",
+        [("", b.text(entry.get("description"))),
+         ("Organisation", b.text(entry.get("organisation"))),
+         ("Jurisdiction", b.text(entry.get("jurisdiction")))],
+        [], entry,
+    )  # fmt: skip
+
+
+CONVERTERS = {
+    "actors": _convert_actor,
+    "geopolitics": _convert_geopolitics,
+    "breaches": _convert_breach,
+    "vulnerabilities": _convert_vulnerability,
+    "regulatory": _convert_regulatory,
+    "threats": _convert_threat,
+}
+
+
+def _number(value: object, low: float, high: float) -> float | None:
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
+def _boolean(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
+        return value.strip().lower() in ("true", "yes")
+    return None

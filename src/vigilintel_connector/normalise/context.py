@@ -1,0 +1,30 @@
+"""What one day's normalisation needs to know, and what it has decided so far."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from vigilintel_connector.normalise.result import Tally
+from vigilintel_connector.normalise.text import midnight
+
+
+class DayContext:
+    """Shared by every cleaning step of a day: its settings, the tally, and the id map that lets
+    relationships and notes follow their targets to their new ids (or learn they are gone)."""
+
+    def __init__(self, day: dt.date, languages: tuple[str, ...], excluded: frozenset[str]) -> None:
+        self.day = day
+        self.languages = languages
+        self.excluded = excluded
+        self.fallback = midnight(day)
+        self.tally = Tally()
+        self.new_ids: dict[str, str | None] = {}  # upstream id → emitted id (None: removed)
+        self.source_urls: frozenset[str] = frozenset()
+
+    def remove(self, obj: dict[str, Any], reason: str) -> None:
+        self.tally.drop(reason)
+        self.new_ids[obj.get("id", "")] = None
+
+    def changed(self, reason: str, n: int = 1) -> None:
+        self.tally.change(reason, n)

@@ -1,0 +1,199 @@
+"""One upstream object → its clean form under its deterministic id, or a counted removal.
+
+Entities, observables and indicators; the links between them (notes, relationships) wait until
+every target has its new id (see ``normalise.links``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from stix2patterns.validator import run_validator
+
+from vigilintel_connector.normalise import ids
+from vigilintel_connector.normalise.context import DayContext
+from vigilintel_connector.normalise.observables import (
+    VALUE_TYPES,
+    canonical_value,
+    check_value,
+    normalise_hashes,
+    refang,
+)
+from vigilintel_connector.normalise.properties import common
+from vigilintel_connector.normalise.text import timestamp
+from vigilintel_connector.terms import CVE, TACTIC, TECHNIQUE, TECHNIQUE_PATTERN
+from vigilintel_connector.vocabulary import is_placeholder_name, is_upstream_author
+
+NAMED_TYPES = frozenset(
+    {
+        "identity", "threat-actor", "intrusion-set", "vulnerability", "attack-pattern", "tool",
+        "malware", "campaign", "infrastructure", "incident", "course-of-action", "location",
+    }
+)  # fmt: skip
+_CPE23 = re.compile(r"cpe:2\.3:[aho*\-](?::(?:[^:\s\\]|\\.)+){10}")
+_SIMPLE_PATTERN = re.compile(r"^\[\s*([a-z0-9-]+):value\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]$")
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+_TECHNIQUE_PREFIX = re.compile(rf"^(?:ATT&CK\s+)?{TECHNIQUE_PATTERN}\s*[-:\u2013]?\s*")
+
+
+def clean_object(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
+    """Everything but the links and the daily report; None when removed or replaced."""
+    kind = obj.get("type")
+    if kind == "marking-definition":
+        ctx.remove(obj, "replaced-marking")
+        _map_marking(obj, ctx)
+        return None
+    if kind == "extension-definition":
+        ctx.remove(obj, "extension-definition")
+        return None
+    if kind == "report":  # the daily report: rebuilt from the file's date at the end
+        ctx.remove(obj, "replaced-daily-report")
+        return None
+    if kind == "identity" and is_upstream_author(obj.get("name")):
+        ctx.tally.drop("replaced-author")
+        ctx.new_ids[obj["id"]] = ids.AUTHOR_ID
+        return None
+    if kind in ids.OBSERVABLE_TYPES:
+        return _clean_observable(obj, ctx)
+    if kind == "indicator":
+        return _clean_indicator(obj, ctx)
+    if kind in NAMED_TYPES:
+        return _clean_named(obj, ctx)
+    ctx.remove(obj, "unsupported-type")
+    return None
+
+
+def _map_marking(obj: dict[str, Any], ctx: DayContext) -> None:
+    text = str(obj.get("name", "")) + str(obj.get("definition", "")) + str(obj.get("extensions"))
+    if "pap" in text.lower():
+        ctx.new_ids[obj["id"]] = ids.PAP_CLEAR["id"]
+    elif "tlp" in text.lower() or obj.get("definition_type") == "tlp":
+        ctx.new_ids[obj["id"]] = ids.TLP_CLEAR["id"]
+
+
+def _clean_named(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
+    name = obj.get("name")
+    if is_placeholder_name(name):
+        ctx.remove(obj, "placeholder-name")
+        return None
+    clean = common(obj, ctx, sdo=True)
+    clean["name"] = re.sub(r"\s+", " ", name).strip()
+    kind = obj["type"]
+    if kind == "attack-pattern" and not _technique(clean, ctx):
+        ctx.remove(obj, "attack-pattern-tactic")
+        return None
+    if kind == "vulnerability":
+        if CVE.fullmatch(clean["name"]):
+            clean["name"] = clean["name"].upper()
+        elif re.match(r"CVE-", clean["name"], re.IGNORECASE):
+            ctx.remove(obj, "malformed-cve")
+            return None
+    if kind == "identity":
+        clean.setdefault("identity_class", "organization")
+    return identified(clean, ids.sdo_id(clean), obj, ctx)
+
+
+def _technique(clean: dict[str, Any], ctx: DayContext) -> bool:
+    """ATT&CK techniques keyed by their T-id; False for tactics (TA####), which are not."""
+    texts = [clean["name"]] + [
+        str(r.get("external_id", "")) for r in clean.get("external_references", [])
+    ]
+    technique = next((m.group(1) for t in texts if (m := TECHNIQUE.search(t))), None)
+    if technique is None:
+        return not any(TACTIC.search(t) for t in texts)
+    descriptive = _TECHNIQUE_PREFIX.sub("", clean["name"]).strip(" ()-")
+    if descriptive.isupper():
+        descriptive = descriptive.title()
+    if (descriptive or technique) != clean["name"]:
+        ctx.changed("attack-pattern-name")
+    clean["name"] = descriptive or technique
+    clean["x_mitre_id"] = technique
+    others = [r for r in clean.get("external_references", []) if r["source_name"] != "mitre-attack"]
+    url = f"https://attack.mitre.org/techniques/{technique.replace('.', '/')}/"
+    mitre = {"source_name": "mitre-attack", "external_id": technique, "url": url}
+    clean["external_references"] = [mitre, *others]
+    return True
+
+
+def _clean_observable(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
+    kind = obj["type"]
+    clean = common(obj, ctx, sdo=False)
+    for key in ("created", "modified", "created_by_ref", "labels", "external_references"):
+        value = clean.pop(key, None)
+        if key == "labels" and value:
+            clean["x_opencti_labels"] = value
+    clean["x_opencti_created_by_ref"] = ids.AUTHOR_ID
+    if kind in VALUE_TYPES:
+        raw = obj.get("value")
+        if not isinstance(raw, str):
+            ctx.remove(obj, "invalid-value")
+            return None
+        value = canonical_value(kind, raw)
+        if value != raw.strip():
+            ctx.changed("refanged" if refang(raw) != raw else "canonical-value")
+        reason = check_value(kind, value, ctx.excluded, ctx.source_urls)
+        if reason:
+            ctx.remove(obj, reason)
+            return None
+        clean["value"] = value
+    elif kind == "file":
+        hashes, refused = normalise_hashes(obj.get("hashes", {}))
+        ctx.changed("invalid-hash", refused)
+        if hashes:
+            clean["hashes"] = hashes
+        else:
+            clean.pop("hashes", None)
+        if not hashes and not clean.get("name"):
+            ctx.remove(obj, "invalid-hash")
+            return None
+    elif kind == "software":
+        if is_placeholder_name(obj.get("name")):
+            ctx.remove(obj, "placeholder-name")
+            return None
+        cpe = clean.get("cpe")
+        if cpe is not None and not (isinstance(cpe, str) and _CPE23.fullmatch(cpe)):
+            del clean["cpe"]
+            ctx.changed("invalid-cpe")
+    return identified(clean, ids.observable_id(clean), obj, ctx)
+
+
+def identified(
+    clean: dict[str, Any], new_id: str | None, upstream: dict[str, Any], ctx: DayContext
+) -> dict[str, Any] | None:
+    """The object under its deterministic id; removed when its type has no id scheme."""
+    if new_id is None:
+        ctx.remove(upstream, "unsupported-type")
+        return None
+    clean["id"] = new_id
+    return clean
+
+
+def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
+    pattern = obj.get("pattern")
+    if not isinstance(pattern, str):
+        ctx.remove(obj, "invalid-pattern")
+        return None
+    refanged = _QUOTED.sub(lambda m: "'" + refang(m.group(1)) + "'", pattern)
+    if refanged != pattern:
+        ctx.changed("refanged")
+    simple = _SIMPLE_PATTERN.match(refanged)
+    if simple and simple.group(1) in VALUE_TYPES:
+        kind, value = simple.group(1), canonical_value(simple.group(1), simple.group(2))
+        reason = check_value(kind, value, ctx.excluded, ctx.source_urls)
+        if reason:
+            ctx.remove(obj, reason)
+            return None
+        refanged = f"[{kind}:value = '{value}']"
+    if run_validator(refanged, stix_version="2.1"):
+        ctx.remove(obj, "invalid-pattern")
+        return None
+    clean = common(obj, ctx, sdo=True)
+    clean["pattern"] = refanged
+    clean.setdefault("pattern_type", "stix")
+    clean["valid_from"] = timestamp(obj.get("valid_from"), ctx.fallback)
+    for field in ("name", "description"):
+        if isinstance(clean.get(field), str):
+            clean[field] = refang(clean[field])
+    clean["id"] = ids.sdo_id(clean)
+    return clean

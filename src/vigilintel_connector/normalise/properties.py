@@ -1,0 +1,123 @@
+"""Properties every emitted object shares: author, markings, timestamps, scores, labels, references.
+
+Upstream spells scores under several names and types, leaves empty lists and labels of its own
+pipeline, and writes source names where URLs belong; each is tidied here, in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from vigilintel_connector.normalise import ids
+from vigilintel_connector.normalise.context import DayContext
+from vigilintel_connector.normalise.text import timestamp
+from vigilintel_connector.terms import CVE, is_empty, without_empty
+
+_PIPELINE_LABELS = frozenset(
+    {"viglintel", "vigilintel", "daily-report", "note-link", "observable", "threat", "ioc"}
+)
+_SCORE_RENAMES = {
+    "x_cvss_base_score": "x_opencti_cvss_base_score",
+    "x_opencti_base_score": "x_opencti_cvss_base_score",
+    "x_opencti_base_severity": "x_opencti_cvss_base_severity",
+    "x_cvss_base_severity": "x_opencti_cvss_base_severity",
+    "x_epss_score": "x_opencti_epss_score",
+    "x_epss": "x_opencti_epss_score",
+    "x_cisa_kev": "x_opencti_cisa_kev",
+}
+_DROPPED_PROPERTIES = ("x_cvss_version", "spec_version")
+_TIMESTAMPS = ("first_seen", "last_seen", "valid_from", "start_time", "stop_time")
+_HTTP_URL = re.compile(r"https?://[^\s/]+")
+
+
+def common(obj: dict[str, Any], ctx: DayContext, *, sdo: bool) -> dict[str, Any]:
+    """A tidy copy of an upstream object with the day's author, markings and timestamps."""
+    clean = {k: v for k, v in obj.items() if k not in _DROPPED_PROPERTIES}
+    clean = {"type": obj["type"], "spec_version": "2.1", **clean}
+    for old, new in _SCORE_RENAMES.items():
+        if old in clean:
+            value = clean.pop(old)
+            clean.setdefault(new, value)
+            ctx.changed("score-property")
+    _coerce_scores(clean)
+    if sdo:
+        created = timestamp(obj.get("created"), ctx.fallback)
+        modified = timestamp(obj.get("modified"), ctx.fallback)
+        clean["created"], clean["modified"] = created, max(created, modified)
+        clean["created_by_ref"] = ids.AUTHOR_ID
+        for key in _TIMESTAMPS:
+            if key in clean:
+                clean[key] = timestamp(clean[key], ctx.fallback)
+    clean["object_marking_refs"] = list(ids.MARKING_IDS)
+    if "labels" in clean:
+        clean["labels"] = _clean_labels(clean["labels"], obj["type"], ctx)
+    if "external_references" in clean:
+        clean["external_references"] = clean_refs(clean["external_references"], ctx)
+    return without_empty(clean)
+
+
+def _coerce_scores(obj: dict[str, Any]) -> None:
+    for key in ("x_opencti_cvss_base_score", "x_opencti_epss_score", "x_opencti_epss_percentile"):
+        if key in obj:
+            try:
+                obj[key] = float(obj[key])
+            except (TypeError, ValueError):
+                del obj[key]
+    if "x_opencti_cisa_kev" in obj:
+        value = obj["x_opencti_cisa_kev"]
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            obj["x_opencti_cisa_kev"] = value.strip().lower() == "true"
+        elif not isinstance(value, bool):
+            del obj["x_opencti_cisa_kev"]
+
+
+def _clean_labels(labels: object, kind: str, ctx: DayContext) -> list[str]:
+    if not isinstance(labels, list):
+        return []
+    kept: dict[str, str] = {}
+    for label in labels:
+        if not isinstance(label, str) or not label.strip():
+            continue
+        folded = label.strip().lower()
+        if folded in _PIPELINE_LABELS or folded == kind:
+            ctx.changed("pipeline-label")
+            continue
+        kept.setdefault(folded, label.strip())
+    return list(kept.values())
+
+
+def clean_refs(refs: object, ctx: DayContext) -> list[dict[str, Any]]:
+    """External references STIX accepts: a source name and a URL, an external id or a text."""
+    if not isinstance(refs, list):
+        return []
+    cleaned = []
+    for ref in refs:
+        if not isinstance(ref, dict) or not isinstance(ref.get("source_name"), str):
+            ctx.changed("invalid-external-reference")
+            continue
+        ref = without_empty(ref)
+        url = ref.get("url")
+        if url is not None and not (isinstance(url, str) and _HTTP_URL.match(url)):
+            del ref["url"]
+            if isinstance(url, str) and url.strip() and url.strip() != ref["source_name"]:
+                ref.setdefault("description", url.strip())
+            ctx.changed("non-url-reference")
+        cve_id = ref.get("external_id") if ref["source_name"].lower() == "cve" else None
+        if cve_id is not None and not CVE.fullmatch(str(cve_id)):
+            del ref["external_id"]
+            ctx.changed("non-cve-external-id")
+        if all(is_empty(ref.get(k)) for k in ("url", "external_id", "description")):
+            ctx.changed("empty-external-reference")  # STIX needs one of the three
+            continue
+        cleaned.append(ref)
+    return unique_refs(cleaned)
+
+
+def unique_refs(refs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[tuple, dict[str, Any]] = {}
+    for ref in refs:
+        key = (ref.get("source_name"), ref.get("url"), ref.get("external_id"))
+        seen.setdefault(key, ref)
+    return list(seen.values())

@@ -1,0 +1,40 @@
+"""Identifiers of the CTI field, each defined once: CVE and ATT&CK ids, hash algorithms.
+
+Converters find them in upstream text and the normaliser checks them on upstream objects; both must
+agree on what a CVE or a technique id is, or a day's bundle would depend on the route it took.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+CVE_PATTERN = r"CVE-\d{4}-\d{4,}"
+CVE = re.compile(rf"\b{CVE_PATTERN}\b", re.IGNORECASE)
+# The same, for scanning upper-cased raw bytes fast (word boundaries are checked by the caller).
+CVE_PATTERN_BYTES = re.compile(CVE_PATTERN.encode())
+
+TECHNIQUE_PATTERN = r"T\d{4}(?:\.\d{3})?"
+TECHNIQUE = re.compile(rf"\b({TECHNIQUE_PATTERN})\b")
+TACTIC = re.compile(r"\bTA\d{4}\b")
+
+# STIX hash names with their hex lengths, in STIX's order of preference for an id.
+HASH_LENGTHS = {"MD5": 32, "SHA-1": 40, "SHA-256": 64, "SHA-512": 128}
+HASH_BY_LENGTH = {length: name for name, length in HASH_LENGTHS.items()}
+_HASH_SPELLINGS = {"SHA1": "SHA-1", "SHA256": "SHA-256", "SHA512": "SHA-512"}
+
+
+def hash_algorithm(name: object) -> str | None:
+    """The STIX name of a hash algorithm as upstream spells it (``sha256``, ``SHA-1``…)."""
+    folded = str(name).strip().upper()
+    folded = _HASH_SPELLINGS.get(folded, folded)
+    return folded if folded in HASH_LENGTHS else None
+
+
+def is_empty(value: Any) -> bool:
+    """What STIX treats as absent: a property with such a value is left out."""
+    return value is None or value == "" or value == [] or value == {}
+
+
+def without_empty(properties: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in properties.items() if not is_empty(value)}
