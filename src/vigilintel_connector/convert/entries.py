@@ -7,14 +7,17 @@ upstream's schema drifts.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from vigilintel_connector.convert.builder import Builder
-from vigilintel_connector.normalise.observables import refang
-from vigilintel_connector.terms import CVE, HASH_BY_LENGTH, TECHNIQUE, hash_algorithm, is_empty
+from vigilintel_connector.convert.shared import (
+    classify,
+    observable_with_indicator,
+    techniques,
+    vulnerability,
+)
+from vigilintel_connector.terms import CVE, hash_algorithm, is_empty
 from vigilintel_connector.vocabulary import is_placeholder_name
 
 _THREAT_ACTOR_TYPES = frozenset(
@@ -57,17 +60,6 @@ def _sources(entry: dict[str, Any]) -> list[dict[str, str]]:
     ]  # fmt: skip
 
 
-def _texts(value: object) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-
-
 def _actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) -> str | None:
     name = _field(entry, *name_keys)
     if not isinstance(name, str) or is_placeholder_name(name):
@@ -89,44 +81,6 @@ def _actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) -> str
     )  # fmt: skip
 
 
-def _techniques(b: Builder, value: object, actor: str | None) -> list[str]:
-    found = []
-    for text in _texts(value):
-        for technique in dict.fromkeys(TECHNIQUE.findall(text)):
-            oid = b.add(
-                "attack-pattern", technique, name=technique, x_mitre_id=technique,
-                external_references=[{"source_name": "mitre-attack", "external_id": technique}],
-            )  # fmt: skip
-            b.relate(actor, "uses", oid)
-            found.append(oid)
-    return found
-
-
-def vulnerability(b: Builder, cve: str, **props: Any) -> str:
-    cve = cve.upper()
-    refs = [{"source_name": "cve", "external_id": cve}, *props.pop("external_references", [])]
-    return b.add("vulnerability", cve, name=cve, external_references=refs, **props)
-
-
-def _classify(value: str) -> tuple[str, str] | None:
-    """An untyped IOC's type by its shape (the old format sometimes lists them bare)."""
-    value = refang(value.strip())
-    if re.fullmatch(r"[0-9a-fA-F]+", value) and len(value) in HASH_BY_LENGTH:
-        return HASH_BY_LENGTH[len(value)], value
-    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
-        return "url", value
-    if "@" in value:
-        return "email-addr", value
-    try:
-        address = ipaddress.ip_address(value)
-        return ("ipv4-addr" if address.version == 4 else "ipv6-addr"), value
-    except ValueError:
-        pass
-    if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value):
-        return "domain-name", value
-    return None
-
-
 def _indicators(b: Builder, iocs: object, actor: str | None) -> list[str]:
     """Observables, and a STIX indicator based on each, for every typed IOC."""
     typed: list[tuple[str, str]] = []
@@ -142,7 +96,7 @@ def _indicators(b: Builder, iocs: object, actor: str | None) -> list[str]:
                     typed.append((kind, value.strip()))
     elif isinstance(iocs, list):
         for value in iocs:
-            guessed = _classify(value) if isinstance(value, str) else None
+            guessed = classify(value) if isinstance(value, str) else None
             if guessed:
                 typed.append(guessed)
             else:
@@ -165,26 +119,11 @@ def _one_indicator(b: Builder, kind: str, value: str, actor: str | None) -> list
     if kind == "cve":
         return [vulnerability(b, m) for m in dict.fromkeys(CVE.findall(value))]
     if kind == "ttp":
-        return _techniques(b, value, actor)
+        return techniques(b, value, actor)
     if kind in ("asn", "yara"):
         b.tally.ignore(f"{kind}-indicator")
         return []
-    if kind in ("MD5", "SHA-1", "SHA-256"):
-        digest = value.lower()
-        observable = b.add("file", f"{kind}:{digest}", hashes={kind: digest})
-        pattern = f"[file:hashes.'{kind}' = '{digest}']"
-    else:
-        clean = refang(value)
-        observable = b.add(kind, clean, value=clean)
-        escaped = clean.replace("\\", "\\\\").replace("'", "\\'")
-        pattern = f"[{kind}:value = '{escaped}']"
-    indicator = b.add(
-        "indicator", pattern, name=refang(value), pattern=pattern, pattern_type="stix",
-        valid_from=b.stamp, indicator_types=["malicious-activity"],
-    )  # fmt: skip
-    b.relate(indicator, "based-on", observable)
-    b.relate(indicator, "indicates", actor)
-    return [observable, indicator]
+    return observable_with_indicator(b, kind, value, actor)
 
 
 def _note(b: Builder, abstract: str, parts: list[tuple[str, str]], refs: list[str], entry: dict):
@@ -203,7 +142,7 @@ def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
     actor = _actor(b, entry, ("threat_actor", "threat_actors", "actor"))
     refs = [actor] if actor else []
     refs += _indicators(b, _field(entry, "indicators", "indicator_of_compromise"), actor)
-    refs += _techniques(b, entry.get("mitre_ttps"), actor)
+    refs += techniques(b, entry.get("mitre_ttps"), actor)
     title = b.text(_field(entry, "title", "titre")) or "Threat"
     _note(
         b, title,
@@ -245,7 +184,7 @@ def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
         b.relate(incident, "targets", identity)
         b.relate(incident, "attributed-to", actor)
         refs += [identity, incident]
-    refs += _techniques(b, entry.get("mitre_ttps"), actor)
+    refs += techniques(b, entry.get("mitre_ttps"), actor)
     _note(b, f"Breach: {b.text(victim) or 'unnamed victim'}", [("", description)], refs, entry)
 
 

@@ -15,7 +15,8 @@ import json
 from typing import Any
 
 from vigilintel_connector.convert.builder import Builder
-from vigilintel_connector.convert.entries import CONVERTERS, vulnerability
+from vigilintel_connector.convert.entries import CONVERTERS
+from vigilintel_connector.convert.shared import vulnerability
 from vigilintel_connector.normalise.result import DayBundle, NoContent, Tally
 from vigilintel_connector.normalise.stix import normalise_day
 from vigilintel_connector.select.content import carries_intelligence

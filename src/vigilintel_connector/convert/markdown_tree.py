@@ -1,0 +1,159 @@
+"""A Markdown report as a tree of headed sections holding paragraphs, list items and tables.
+
+The structure comes from a CommonMark parser (markdown-it-py), never from regexes over the raw
+text. Inline parsing (links, code spans) is the expensive half of Markdown parsing and most of a
+report never needs it, so blocks keep their raw inline source and are parsed inline on demand.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from vigilintel_connector.source.documents import DocumentError
+
+# Block structure only: the core "inline" rule runs later, for the blocks that need it.
+_BLOCKS = MarkdownIt("commonmark", {"maxNesting": 20}).enable("table").disable("inline")
+_INLINE = MarkdownIt("commonmark", {"maxNesting": 20}).enable("table")
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+
+    def records(self) -> Iterator[dict[str, str]]:
+        """Each row keyed by its folded column name."""
+        keys = [fold(h) for h in self.header]
+        for row in self.rows:
+            yield dict(zip(keys, row, strict=False))
+
+
+@dataclass
+class Section:
+    level: int  # 0 for the text before the first heading
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # list items, nested ones included
+    tables: list[Table] = field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Section]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def own_text(self) -> str:
+        return "\n".join([*self.paragraphs, *self.items, *_table_text(self.tables)])
+
+    def text(self) -> str:
+        """Everything under this heading, subsections included."""
+        return "\n".join(section.own_text() for section in self.walk())
+
+
+def _table_text(tables: list[Table]) -> Iterator[str]:
+    for table in tables:
+        for row in table.rows:
+            yield " | ".join(row)
+
+
+def fold(text: str) -> str:
+    """Lower case, without markup, accents or typographic apostrophes: for matching titles."""
+    folded = text.replace("*", "").replace("_", " ").replace("\u2019", "'").strip().lower()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse(text: str, path: str) -> Section:
+    """The document as a tree rooted at a level-0 section; a hostile input is a DocumentError."""
+    try:
+        tokens = _BLOCKS.parse(text)
+    except RecursionError:
+        raise DocumentError(f"{path}: Markdown nested too deeply") from None
+    root = Section(0, "")
+    stack = [root]
+    item_depth = 0
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        kind = token.type
+        if kind == "heading_open":
+            level = int(token.tag[1])
+            title = plain(tokens[position + 1].content)
+            while stack[-1].level >= level:
+                stack.pop()
+            section = Section(level, title)
+            stack[-1].children.append(section)
+            stack.append(section)
+            position += 3
+            continue
+        if kind == "list_item_open":
+            item_depth += 1
+        elif kind == "list_item_close":
+            item_depth -= 1
+        elif kind == "inline" and tokens[position - 1].type == "paragraph_open":
+            target = stack[-1].items if item_depth else stack[-1].paragraphs
+            target.append(token.content)
+        elif kind in ("fence", "code_block"):
+            stack[-1].items.append(token.content)
+        elif kind == "table_open":
+            table, position = _table(tokens, position)
+            stack[-1].tables.append(table)
+            continue
+        position += 1
+    return root
+
+
+def _table(tokens: list[Token], position: int) -> tuple[Table, int]:
+    header: list[str] = []
+    rows: list[list[str]] = []
+    row: list[str] = []
+    in_head = False
+    while tokens[position].type != "table_close":
+        kind = tokens[position].type
+        if kind == "thead_open":
+            in_head = True
+        elif kind == "thead_close":
+            in_head = False
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            if in_head:
+                header = row
+            else:
+                rows.append(row)
+        elif kind == "inline":
+            row.append(tokens[position].content.strip())
+        position += 1
+    return Table(header, rows), position + 1
+
+
+def plain(source: str) -> str:
+    """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
+    tokens = _INLINE.parseInline(source)
+    parts: list[str] = []
+    for token in tokens[0].children or [] if tokens else []:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def inline_parts(source: str) -> tuple[list[str], list[str]]:
+    """The link targets and the code spans of an inline source."""
+    tokens = _INLINE.parseInline(source)
+    links: list[str] = []
+    code: list[str] = []
+    for token in tokens[0].children or [] if tokens else []:
+        if token.type == "link_open":
+            href = token.attrGet("href")
+            if isinstance(href, str):
+                links.append(href)
+        elif token.type == "code_inline":
+            code.append(token.content)
+    return links, code

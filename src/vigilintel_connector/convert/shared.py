@@ -1,0 +1,85 @@
+"""Objects both converters make the same way: CVEs, ATT&CK techniques and typed IoCs.
+
+The JSON report and the Markdown report name the same things; building them here once is what
+lets the day's artefacts meet on the same ids.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from vigilintel_connector.convert.builder import Builder
+from vigilintel_connector.normalise.observables import refang
+from vigilintel_connector.terms import HASH_BY_LENGTH, HASH_LENGTHS, TECHNIQUE
+
+
+def texts_of(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from texts_of(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from texts_of(item)
+
+
+def techniques(b: Builder, value: object, actor: str | None) -> list[str]:
+    found = []
+    for text in texts_of(value):
+        for technique in dict.fromkeys(TECHNIQUE.findall(text)):
+            oid = b.add(
+                "attack-pattern", technique, name=technique, x_mitre_id=technique,
+                external_references=[{"source_name": "mitre-attack", "external_id": technique}],
+            )  # fmt: skip
+            b.relate(actor, "uses", oid)
+            found.append(oid)
+    return found
+
+
+def vulnerability(b: Builder, cve: str, **props: Any) -> str:
+    cve = cve.upper()
+    refs = [{"source_name": "cve", "external_id": cve}, *props.pop("external_references", [])]
+    return b.add("vulnerability", cve, name=cve, external_references=refs, **props)
+
+
+def classify(value: str) -> tuple[str, str] | None:
+    """An untyped IOC's type by its shape (the old format sometimes lists them bare)."""
+    value = refang(value.strip())
+    if re.fullmatch(r"[0-9a-fA-F]+", value) and len(value) in HASH_BY_LENGTH:
+        return HASH_BY_LENGTH[len(value)], value
+    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+        return "url", value
+    if "@" in value:
+        return "email-addr", value
+    try:
+        address = ipaddress.ip_address(value)
+        return ("ipv4-addr" if address.version == 4 else "ipv6-addr"), value
+    except ValueError:
+        pass
+    if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value):
+        return "domain-name", value
+    return None
+
+
+def observable_with_indicator(b: Builder, kind: str, value: str, actor: str | None) -> list[str]:
+    """An IoC upstream presents as such: the observable, and an indicator based on it."""
+    if kind in HASH_LENGTHS:
+        digest = value.lower()
+        observable = b.add("file", f"{kind}:{digest}", hashes={kind: digest})
+        pattern = f"[file:hashes.'{kind}' = '{digest}']"
+    else:
+        clean = refang(value)
+        observable = b.add(kind, clean, value=clean)
+        escaped = clean.replace("\\", "\\\\").replace("'", "\\'")
+        pattern = f"[{kind}:value = '{escaped}']"
+    indicator = b.add(
+        "indicator", pattern, name=refang(value), pattern=pattern, pattern_type="stix",
+        valid_from=b.stamp, indicator_types=["malicious-activity"],
+    )  # fmt: skip
+    b.relate(indicator, "based-on", observable)
+    b.relate(indicator, "indicates", actor)
+    return [observable, indicator]
