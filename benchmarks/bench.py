@@ -33,7 +33,7 @@ from vigilintel_connector.source.documents import parse_json_document  # noqa: E
 SAMPLE = Path(os.environ.get("VIGILINTEL_SAMPLE", ROOT.parent / "shared" / "vigilintel-sample"))
 RANGE = ("2025-11-14", "2026-08-08")
 LATENCY = 0.050
-TARGETS = {"export": 1.5, "normalise": 20.0, "rss": 250.0, "delivery": 1.2}
+TARGETS = {"export": 1.5, "normalise": 20.0, "markdown": 5.0, "rss": 250.0, "delivery": 1.2}
 rows: list[tuple[str, str, str]] = []
 
 
@@ -162,6 +162,26 @@ def bench_normalise() -> None:
         rate = len(raw) / 1e6 / seconds
         verdict = "meets >= 20 MB/s" if rate >= TARGETS["normalise"] else "MISSES >= 20 MB/s"
         row(f"{kind}: {path} ({len(raw) / 1e3:.0f} kB)", f"{rate:.1f} MB/s", verdict)
+    bench_markdown()
+
+
+def bench_markdown() -> None:
+    """The Markdown report of the largest day, parsed and converted, then normalised."""
+    from vigilintel_connector.convert.markdown import markdown_contribution
+    from vigilintel_connector.normalise.stix import normalise_contributions
+
+    path = max(SAMPLE.glob("20*/*/20*-report.md"), key=lambda p: p.stat().st_size)
+    raw = path.read_bytes()
+    day = dt.date.fromisoformat(path.name[:10])
+
+    def convert() -> None:
+        part = markdown_contribution(raw, day, path.name)
+        normalise_contributions([part], day, ("fr",))
+
+    rate = len(raw) / 1e6 / best_of(convert, 10)
+    target = TARGETS["markdown"]
+    verdict = f"meets >= {target:g} MB/s" if rate >= target else f"MISSES >= {target:g} MB/s"
+    row(f"markdown: {path.name} ({len(raw) / 1e3:.0f} kB)", f"{rate:.1f} MB/s", verdict)
 
 
 def _serve_standin(broker: RabbitMQ, port: int) -> None:

@@ -36,6 +36,7 @@ from tests.support.rabbitmq import RabbitMQ
 from tests.support.runs import CONTENT_DAYS
 from tests.support.upstream_server import Fault, copy_sample, serving
 from vigilintel_connector.pipeline import DayOptions, process_day
+from vigilintel_connector.select.candidates import ARTEFACTS
 from vigilintel_connector.source.upstream import DirectoryUpstream
 
 REWRITTEN = "2026/01/2026-01-28-report.stix_fr.json"
@@ -99,7 +100,7 @@ def expected_ids(sample: Path, day: str) -> set[str]:
     date = dt.date.fromisoformat(day)
     upstream = DirectoryUpstream(sample, 1 << 30)
     files = upstream.list_files([date]).for_day(date)
-    result = process_day(date, files, upstream.fetch, DayOptions(("fr",), "auto"))
+    result = process_day(date, files, upstream.fetch, DayOptions(("fr",), ARTEFACTS))
     return {o["id"] for o in result.output.bundle["objects"]}
 
 
@@ -120,7 +121,7 @@ def test_first_run_delivers_each_day_once_and_records_every_settled_day(first_ru
     assert state["last_run"]
     days = state["days"]
     assert {d for d, r in days.items() if r["status"] == "imported"} == DELIVERED
-    assert days["2026-06-04"]["status"] == "no-content"
+    assert days["2026-06-04"]["status"] == "imported", "its Markdown report is its content"
     assert days["2026-02-10"]["status"] == "missing"
     assert days[today().isoformat()]["status"] == "pending"
     assert len(days) == (today() - dt.date(2026, 1, 20)).days + 1
@@ -146,7 +147,9 @@ def test_a_rewritten_file_is_sent_again_and_only_that_day(
 
 
 def test_a_day_published_after_a_run_is_picked_up(march, sample_copy):
-    late = ["2026/03/2026-03-16-report-stix.json", "2026/03/2026-03-16-report.json"]
+    late = [
+        f"2026/03/2026-03-16-{name}" for name in ("report-stix.json", "report.json", "report.md")
+    ]
     contents = {path: (sample_copy / path).read_bytes() for path in late}
     for path in late:
         replace_upstream_file(sample_copy, path, None)

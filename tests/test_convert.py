@@ -17,7 +17,7 @@ from tests.support.runs import (
     export,
 )
 from tests.support.stix_checks import assert_clean_bundle
-from vigilintel_connector.convert.report_json import convert_report, report_to_stix
+from vigilintel_connector.convert.report_json import convert_report, json_contribution
 from vigilintel_connector.source.documents import parse_json_document
 
 CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
@@ -45,11 +45,12 @@ def json_export(sample_dir, tmp_path_factory):
 def test_auto_imports_stix_days_from_stix_and_the_others_from_their_json_report(json_export):
     _, summary = json_export
     imported = by_status(summary)["imported"]
-    assert imported == STIX_DAYS | JSON_DAYS
+    assert imported >= STIX_DAYS | JSON_DAYS
     for day in JSON_DAYS:
         entry = day_entry(summary, day)
         assert entry["format"] == "json"
-        assert entry["files"] == [f"{day[:4]}/{day[5:7]}/{day}-report.json"]
+        assert entry["files"][0] == f"{day[:4]}/{day[5:7]}/{day}-report.json"
+        assert entry["artefacts"] == ["json", "markdown"]
     for day in STIX_DAYS:
         assert day_entry(summary, day)["format"] == "stix"
 
@@ -125,8 +126,8 @@ def test_fenced_json_is_read_and_unknown_sections_are_counted(sample_dir):
     assert raw.lstrip().startswith(b"```")
     document = parse_json_document(raw, "x")
     document["new_section_from_the_future"] = [{"whatever": 1}]
-    _, tally = report_to_stix(document, dt.date(2026, 3, 11), ("fr",))
-    assert tally.ignored == {"section": 1}
+    part = json_contribution(document, dt.date(2026, 3, 11), ("fr",))
+    assert part.tally.ignored == {"section": 1}
 
 
 def test_json_mode_converts_the_stix_days_from_their_report(clean_env, sample_dir, tmp_path):
@@ -136,8 +137,9 @@ def test_json_mode_converts_the_stix_days_from_their_report(clean_env, sample_di
     assert day_entry(summary, "2026-03-09")["format"] == "json"
     assert day_entry(summary, "2026-03-09")["files"] == ["2026/03/2026-03-09-report.json"]
     assert day_entry(summary, "2026-03-16")["format"] == "json"
-    # 03-10's report.json is empty: json mode falls back to the day's STIX rather than lose it.
-    assert day_entry(summary, "2026-03-10")["format"] == "stix"
+    # 03-10's report.json is empty: with the JSON report alone, the day holds nothing.
+    assert day_entry(summary, "2026-03-10")["status"] == "no-content"
+    assert "empty file" in day_entry(summary, "2026-03-10")["message"]
 
 
 @pytest.mark.parametrize(
@@ -160,6 +162,7 @@ def test_empty_or_foreign_json_reports_never_crash(
     target = sample_copy / "2026/08/2026-08-08-report.json"
     target.write_bytes(content)
     clean_env.setenv("VIGILINTEL_SOURCE", str(sample_copy))
+    clean_env.setenv("VIGILINTEL_SOURCE_FORMATS", "stix,json")
     code, summary = export(tmp_path / "out", "2026-08-08", "2026-08-08")
     assert code == 0
     entry = day_entry(summary, "2026-08-08")

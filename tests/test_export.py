@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.runs import (
+    CONTENT_DAYS,
     FULL_RANGE,
     JSON_DAYS,
-    NO_CONTENT_DAYS,
+    MARKDOWN_DAYS,
     STIX_DAYS,
     by_status,
     day_entry,
@@ -28,16 +29,18 @@ ALL_DAYS = {
 
 def assert_full_history(summary: dict) -> None:
     statuses = by_status(summary)
-    assert statuses["imported"] == STIX_DAYS | JSON_DAYS
-    assert statuses["no-content"] == NO_CONTENT_DAYS
-    assert statuses["missing"] == ALL_DAYS - STIX_DAYS - JSON_DAYS - NO_CONTENT_DAYS
-    assert "error" not in statuses
+    assert statuses["imported"] == CONTENT_DAYS & ALL_DAYS
+    assert statuses["missing"] == ALL_DAYS - CONTENT_DAYS
+    assert "error" not in statuses and "no-content" not in statuses
     assert [d["date"] for d in summary["days"]] == sorted(ALL_DAYS)
     for day in summary["days"]:
+        date = day["date"]
         expected = (
-            "stix" if day["date"] in STIX_DAYS else "json" if day["date"] in JSON_DAYS else None
-        )
+            "stix" if date in STIX_DAYS else "json" if date in JSON_DAYS
+            else "markdown" if date in MARKDOWN_DAYS else None
+        )  # fmt: skip
         assert day["format"] == expected, day
+        assert day["artefacts"][:1] == ([expected] if expected else []), day
 
 
 def test_http_export_imports_exactly_the_days_with_stix_intelligence(clean_env, upstream, tmp_path):
@@ -47,8 +50,8 @@ def test_http_export_imports_exactly_the_days_with_stix_intelligence(clean_env, 
     assert_full_history(summary)
     assert upstream.count("tree.json") == 1
     written = sorted(p.stem for p in (tmp_path / "out").glob("2*.json"))
-    assert written == sorted(STIX_DAYS | JSON_DAYS)
-    for date in STIX_DAYS | JSON_DAYS:
+    assert written == sorted(CONTENT_DAYS & ALL_DAYS)
+    for date in CONTENT_DAYS & ALL_DAYS:
         bundle = json.loads((tmp_path / "out" / f"{date}.json").read_text())
         assert bundle["type"] == "bundle"
         assert len(bundle["objects"]) == day_entry(summary, date)["objects"] > 0
@@ -67,7 +70,7 @@ def test_listing_failure_falls_back_to_probing_known_names(clean_env, upstream, 
     code, summary = export(tmp_path / "out", *FULL_RANGE)
     assert code == 0
     assert_full_history(summary)
-    assert sum(1 for m, _ in upstream.requests if m == "HEAD") == len(ALL_DAYS) * 6
+    assert sum(1 for m, _ in upstream.requests if m == "HEAD") == len(ALL_DAYS) * 7
 
 
 def test_truncated_listing_falls_back_to_probing(clean_env, upstream, sample_copy, tmp_path):
@@ -93,7 +96,9 @@ def test_era_a_picks_the_configured_language_file(clean_env, upstream, tmp_path,
     code, summary = export(tmp_path / "out", "2026-01-26", "2026-01-27")
     assert code == 0
     for date in ("2026-01-26", "2026-01-27"):
-        assert day_entry(summary, date)["files"] == [f"2026/01/{date}-report.stix_{language}.json"]
+        files = day_entry(summary, date)["files"]
+        assert files[0] == f"2026/01/{date}-report.stix_{language}.json"
+        assert not any("stix_" in f for f in files[1:])
     other = "en" if language == "fr" else "fr"
     assert upstream.count(f"2026/01/2026-01-26-report.stix_{other}.json") == 0
 
@@ -170,15 +175,18 @@ def test_connection_reset_then_success_is_retried(clean_env, upstream, tmp_path)
     assert day_entry(summary, "2026-03-16")["status"] == "imported"
 
 
-def test_oversize_body_is_refused_while_streaming(clean_env, upstream, tmp_path):
+@pytest.mark.parametrize(("formats", "status"), [("stix", "error"), ("auto", "imported")])
+def test_oversize_body_is_refused_while_streaming(clean_env, upstream, tmp_path, formats, status):
+    """Over the cap, the file is done without: the day's other artefacts still import."""
     path = "2026/03/2026-03-16-report-stix.json"
     upstream.fault(path, Fault("stream", size=50 * 1024 * 1024))
-    use_http(clean_env, upstream)  # the default 20 MB cap
+    use_http(clean_env, upstream, VIGILINTEL_SOURCE_FORMATS=formats)  # the default 20 MB cap
     code, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
     assert code == 0
     entry = day_entry(summary, "2026-03-16")
-    assert entry["status"] == "error"
+    assert entry["status"] == status
     assert "cap" in entry["message"]
+    assert path not in entry["files"]
 
 
 @pytest.mark.parametrize(
@@ -196,7 +204,7 @@ def test_bad_body_with_status_200_is_an_error_with_its_reason(
 ):
     path = "2026/03/2026-03-10-report-stix.json"
     upstream.fault(path, Fault("body", body=body))
-    use_http(clean_env, upstream)
+    use_http(clean_env, upstream, VIGILINTEL_SOURCE_FORMATS="stix")
     code, summary = export(tmp_path / "out", "2026-03-10", "2026-03-16")
     assert code == 0
     entry = day_entry(summary, "2026-03-10")
@@ -241,8 +249,8 @@ def test_summary_lists_every_field_other_tools_read(clean_env, sample_dir, tmp_p
     _, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
     assert set(summary) == {"generated_at", "source", "language", "days"}
     assert set(summary["days"][0]) == {
-        "date", "status", "files", "format", "objects", "dropped", "changed", "ignored",
-        "message",
+        "date", "status", "files", "format", "artefacts", "objects", "provenance", "dropped",
+        "changed", "ignored", "message",
     }  # fmt: skip
     entry = summary["days"][0]
     assert entry["dropped"]["replaced-author"] == 1, "removals are counted under dropped"

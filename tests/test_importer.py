@@ -64,8 +64,8 @@ def test_an_unpublished_day_stays_pending_through_the_grace_window(clean_env, sa
 def test_a_day_published_within_the_grace_window_is_delivered(clean_env, sample_copy):
     sender = RecordingSender()
     content = (sample_copy / "2026/08/2026-08-08-report.json").read_bytes()
-    replace_upstream_file(sample_copy, "2026/08/2026-08-08-report.json", None)
-    replace_upstream_file(sample_copy, "2026/08/2026-08-08-report.stix.json", None)
+    for suffix in ("report.json", "report.stix.json", "report.md", "raw.json"):
+        replace_upstream_file(sample_copy, f"2026/08/2026-08-08-{suffix}", None)
     importer, store = make_importer(
         clean_env, sample_copy, at("2026-08-09"), sender, VIGILINTEL_START_DATE="2026-08-08"
     )
@@ -122,7 +122,7 @@ def test_without_a_listing_settled_days_are_not_probed_again(clean_env, upstream
     importer.run()
     assert sender.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]
     first_heads = sum(1 for method, _ in upstream.requests if method == "HEAD")
-    assert first_heads == 17 * 6
+    assert first_heads == 17 * 7  # every known name of each day
     upstream.requests.clear()
     importer.run()
     heads = {path[:18] for method, path in upstream.requests if method == "HEAD"}

@@ -49,12 +49,16 @@ def test_unsafe_and_foreign_paths_are_ignored():
             {"path": "2026/05/2026-05-report.json", "type": "blob", "sha": "h"},
             {"path": "2026/05/2026-05-01-raw.json", "type": "blob", "sha": "i"},
             {"path": "2026/05/2026-05-01-report.md", "type": "blob", "sha": "j"},
+            {"path": "2026/05/2026-05-01-raw.md", "type": "blob", "sha": "m"},
             {"path": "2026/02/2026-02-30-report.json", "type": "blob", "sha": "k"},
             {"path": "last_report.md", "type": "blob", "sha": "l"},
         ],
     }
     files = parse_tree_listing(tree)
-    assert [(f.file.path, f.sha) for f in files] == [("2026/03/2026-03-16-report-stix.json", "a")]
+    assert [(f.file.path, f.sha) for f in files] == [
+        ("2026/03/2026-03-16-report-stix.json", "a"),
+        ("2026/05/2026-05-01-report.md", "j"),
+    ]
 
 
 def test_truncated_or_malformed_listing_is_refused():
@@ -71,6 +75,7 @@ def test_file_names_of_every_era_are_recognised():
         "2026/06/2026-06-27-report.stix.json": (FileKind.STIX_TEMPLATE, None),
         "2026/06/2026-06-27-report.json": (FileKind.JSON_REPORT, None),
         "2026/02/2026-02-03-report-BETA.json": (FileKind.JSON_BETA, None),
+        "2025/04/2025-04-30-report.md": (FileKind.MARKDOWN_REPORT, None),
     }
     for path, (kind, language) in kinds.items():
         parsed = parse_daily_path(path)
@@ -88,6 +93,7 @@ def test_file_names_of_every_era_are_recognised():
         "2026/03/2026-03-16-report.stix.json",
         "2026/03/2026-03-16-report.json",
         "2026/03/2026-03-16-report-BETA.json",
+        "2026/03/2026-03-16-report.md",
     ]
 
 

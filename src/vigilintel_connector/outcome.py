@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from vigilintel_connector.normalise.result import DayBundle, Tally
-from vigilintel_connector.select.candidates import Format
+from vigilintel_connector.select.candidates import Artefact
 
 
 class DayOutcome(StrEnum):
@@ -30,10 +30,12 @@ class DayResult:
     day: dt.date
     outcome: DayOutcome
     message: str
-    format: Format | None = None
+    format: Artefact | None = None  # the richest structured artefact used
     paths: list[str] = field(default_factory=list)  # used, or examined when not imported
     blob_shas: dict[str, str] = field(default_factory=dict)  # of every file read
     output: DayBundle | None = None
+    artefacts: list[str] = field(default_factory=list)  # every artefact merged into the bundle
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def objects(self) -> int:

@@ -12,14 +12,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
-from vigilintel_connector.convert.report_json import convert_report
+from vigilintel_connector.convert.markdown import markdown_contribution
+from vigilintel_connector.convert.report_json import json_contribution
 from vigilintel_connector.log import Logger
-from vigilintel_connector.normalise.result import DayBundle, NoContent
-from vigilintel_connector.normalise.stix import normalise_stix_files
+from vigilintel_connector.normalise.result import Contribution, NoContent
+from vigilintel_connector.normalise.stix import normalise_contributions, stix_contribution
 from vigilintel_connector.outcome import DayOutcome, DayResult
-from vigilintel_connector.select.candidates import Candidate, plan_day
+from vigilintel_connector.select.candidates import Artefact, Candidate, plan_day
 from vigilintel_connector.source.documents import (
     DocumentError,
     EmptyDocument,
@@ -32,83 +32,81 @@ from vigilintel_connector.source.upstream import ListedFile, Listing, git_blob_s
 @dataclass(frozen=True)
 class DayOptions:
     languages: tuple[str, ...]
-    formats: str
+    artefacts: tuple[Artefact, ...]
     excluded_hosts: frozenset[str] = frozenset()
 
 
 Fetch = Callable[[str], bytes]
 
 
-def _read(
-    candidate: Candidate, fetch: Fetch, shas: dict[str, str]
-) -> tuple[list[Any], list[bytes]]:
-    """Fetch and parse; ``shas`` records every file actually read, even if a later one fails."""
-    documents, contents = [], []
-    for listed in candidate.files:
-        content = fetch(listed.file.path)
-        shas[listed.file.path] = git_blob_sha(content)
-        documents.append(parse_json_document(content, listed.file.path))
+def _contribution(
+    candidate: Candidate, fetch: Fetch, shas: dict[str, str], day: dt.date, opts: DayOptions
+) -> Contribution:
+    """Fetch, parse and convert one candidate; ``shas`` records every file actually read."""
+    contents = []
+    for path in candidate.paths:
+        content = fetch(path)
+        shas[path] = git_blob_sha(content)
+        if not content.strip():
+            raise EmptyDocument(f"{path}: empty file")
         contents.append(content)
-    return documents, contents
-
-
-def _build(
-    candidate: Candidate,
-    documents: list[Any],
-    contents: list[bytes],
-    day: dt.date,
-    opts: DayOptions,
-) -> DayBundle:
-    """The candidate's converter: the finished bundle, or ``NoContent`` / ``DocumentError``."""
-    if candidate.format == "json":
-        return convert_report(
-            documents[0], day, opts.languages, opts.excluded_hosts, contents[0],
-            path=candidate.paths[0],
-        )  # fmt: skip
-    return normalise_stix_files(
-        documents, candidate.paths, day, opts.languages, opts.excluded_hosts
-    )
+    path = candidate.paths[0]
+    if candidate.artefact == "markdown":
+        return markdown_contribution(contents[0], day, path)
+    documents = [parse_json_document(c, p) for c, p in zip(contents, candidate.paths, strict=True)]
+    if candidate.artefact == "json":
+        return json_contribution(documents[0], day, opts.languages, contents[0], path)
+    return stix_contribution(documents, candidate.paths, opts.languages)
 
 
 def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOptions) -> DayResult:
-    """Try the day's candidates best first; a failed candidate never makes the day 'done'."""
+    """Each artefact's first candidate that holds intelligence, merged into one bundle.
+
+    A file that cannot be fetched makes the day an error (retried later rather than settled
+    from fewer artefacts); a broken or empty file is skipped and said in the message.
+    """
     if not files:
         return DayResult(day, DayOutcome.MISSING, "nothing published for this day")
     errors: list[str] = []
     seen: list[str] = []
-    examined: dict[str, str] = {}
-    for candidate in plan_day(files, opts.languages, opts.formats):
-        shas: dict[str, str] = {}
-        try:
-            documents, contents = _read(candidate, fetch, shas)
-            output = _build(candidate, documents, contents, day, opts)
-        except EmptyDocument as exc:
-            seen.append(str(exc))
-        except FetchError as exc:
-            # Possibly transient: retry the day later rather than settle it from a lesser file.
-            examined.update(shas)
-            message = "; ".join([*errors, str(exc), *seen])
-            return DayResult(
-                day, DayOutcome.ERROR, message, paths=list(examined), blob_shas=examined
-            )
-        except DocumentError as exc:  # a broken file stays broken: try the next candidate
-            errors.append(str(exc))
-        except NoContent as exc:
-            seen.append(f"{', '.join(candidate.paths)}: {exc}")
-        else:
-            message = f"{output.object_count} objects from {', '.join(candidate.paths)}"
-            if errors:
-                message += f" (skipped: {'; '.join(errors)})"
-            return DayResult(
-                day, DayOutcome.IMPORTED, message, candidate.format, candidate.paths, shas, output
-            )
-        examined.update(shas)
-    status = DayOutcome.ERROR if errors else DayOutcome.NO_CONTENT
-    if not errors and not seen:
-        seen = [f"{', '.join(f.file.path for f in files)}: no usable file"]
+    shas: dict[str, str] = {}
+    used: list[tuple[Candidate, Contribution]] = []
+    for candidates in plan_day(files, opts.languages, opts.artefacts):
+        for candidate in candidates:
+            try:
+                part = _contribution(candidate, fetch, shas, day, opts)
+            except EmptyDocument as exc:
+                seen.append(str(exc))
+            except FetchError as exc:
+                if exc.oversize:  # no retry will shrink it: do without that file
+                    errors.append(str(exc))
+                    continue
+                message = "; ".join([*errors, str(exc), *seen])
+                return DayResult(day, DayOutcome.ERROR, message, paths=list(shas), blob_shas=shas)
+            except DocumentError as exc:  # a broken file stays broken: try the next candidate
+                errors.append(str(exc))
+            except NoContent as exc:
+                seen.append(f"{', '.join(candidate.paths)}: {exc}")
+            else:
+                used.append((candidate, part))
+                break
+    if not used:
+        status = DayOutcome.ERROR if errors else DayOutcome.NO_CONTENT
+        if not errors and not seen:
+            seen = [f"{', '.join(f.file.path for f in files)}: no usable file"]
+        message = "; ".join(errors + seen)
+        return DayResult(day, status, message, paths=list(shas), blob_shas=shas)
+    parts = [part for _, part in used]
+    output = normalise_contributions(parts, day, opts.languages, opts.excluded_hosts)
+    paths = [p for candidate, _ in used for p in candidate.paths]
+    message = f"{output.object_count} objects from {', '.join(paths)}"
+    if errors:
+        message += f" (skipped: {'; '.join(errors)})"
     return DayResult(
-        day, status, "; ".join(errors + seen), paths=list(examined), blob_shas=examined
-    )
+        day, DayOutcome.IMPORTED, message, parts[0].artefact, paths, shas, output,
+        artefacts=[p.artefact for p in parts],
+        warnings=[w for p in parts for w in p.warnings],
+    )  # fmt: skip
 
 
 def process_days(
@@ -143,6 +141,8 @@ def process_days(
                 "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
             )
             result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
+        for warning in result.warnings:
+            logger.warning("Part of a day's files was not understood", {"detail": warning})
         _log_result(logger, result)
         return result
 
@@ -156,8 +156,8 @@ def process_days(
             nonlocal next_prefetch
             while next_prefetch < min(limit, len(ordered)):
                 day = ordered[next_prefetch]
-                plan = plan_day(listing.for_day(day), opts.languages, opts.formats)
-                for path in plan[0].paths if plan else []:
+                plans = plan_day(listing.for_day(day), opts.languages, opts.artefacts)
+                for path in (p for plan in plans if plan for p in plan[0].paths):
                     with lock:
                         prefetched[path] = downloads.submit(fetch, path)
                 next_prefetch += 1

@@ -30,6 +30,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from vigilintel_connector.select.candidates import ARTEFACTS, Artefact
+
 DEFAULT_SOURCE = "https://raw.githubusercontent.com/kidrek/VigilIntel/main"
 DEFAULT_LISTING_URL = "https://api.github.com/repos/kidrek/VigilIntel/git/trees/main?recursive=1"
 LANGUAGES = ("fr", "en")
@@ -112,10 +114,10 @@ class VigilIntelSection(BaseModel):
         default=None,
         description="Optional GitHub token, sent only to api.github.com (raises the rate limit).",
     )
-    source_formats: Literal["auto", "stix", "json"] = Field(
-        default="auto",
-        description="auto: the STIX bundle when it holds intelligence, else the JSON report; "
-        "stix: STIX only; json: the JSON report first.",
+    source_formats: str = Field(
+        default="stix,json,markdown",
+        description="The day's artefacts to import, merged into one bundle: any of stix, json, "
+        "markdown, comma-separated (auto: all three).",
     )
     missing_grace_days: int = Field(
         default=3,
@@ -151,6 +153,18 @@ class VigilIntelSection(BaseModel):
             raise ValueError("must be one of: fr, en, fr,en")
         return ",".join(parts)
 
+    @field_validator("source_formats", mode="before")
+    @classmethod
+    def _formats(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        parts = [p.strip().lower() for p in value.split(",") if p.strip()]
+        if parts == ["auto"]:
+            return ",".join(ARTEFACTS)
+        if not parts or any(p not in ARTEFACTS for p in parts):
+            raise ValueError("must be auto or a comma-separated list of: stix, json, markdown")
+        return ",".join(a for a in ARTEFACTS if a in parts)
+
     @field_validator("source")
     @classmethod
     def _source(cls, value: str) -> str:
@@ -166,6 +180,10 @@ class VigilIntelSection(BaseModel):
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self.language.split(","))
+
+    @property
+    def artefacts(self) -> tuple[Artefact, ...]:
+        return tuple(a for a in ARTEFACTS if a in self.source_formats.split(","))
 
     @property
     def max_file_bytes(self) -> int:

@@ -23,10 +23,13 @@ JSON_DAYS = {
     "2025-11-14", "2025-11-15", "2026-01-24", "2026-01-25", "2026-03-11", "2026-03-12",
     "2026-06-27", "2026-07-06", "2026-07-31", "2026-08-01", "2026-08-08",
 }  # fmt: skip
-# Sample days with files but no intelligence at all (an empty report.json; stubs and a JSON
-# report with empty sections).
-NO_CONTENT_DAYS = {"2026-06-02", "2026-06-04"}
-CONTENT_DAYS = STIX_DAYS | JSON_DAYS
+# Sample days whose only intelligence is the Markdown report (issue 10): one per layout before
+# the first JSON report, then days whose JSON and STIX are empty or absent.
+MARKDOWN_DAYS = {
+    "2025-04-30", "2025-05-20", "2025-06-16", "2025-07-15", "2025-08-12", "2025-09-16",
+    "2025-10-14", "2025-11-05", "2025-12-16", "2026-06-02", "2026-06-04",
+}  # fmt: skip
+CONTENT_DAYS = STIX_DAYS | JSON_DAYS | MARKDOWN_DAYS
 
 
 def use_http(env: pytest.MonkeyPatch, server: Any, **extra: str) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from vigilintel_connector.normalise import ids
 from vigilintel_connector.normalise.result import Tally
-from vigilintel_connector.normalise.stix import REPORT_NAME
 from vigilintel_connector.normalise.text import join_languages, midnight, timestamp
 from vigilintel_connector.terms import is_empty, without_empty
 
@@ -22,15 +21,17 @@ _NAMESPACE = uuid.UUID("7b0c6f1e-5a43-4c8e-9a57-1c1f3d2c9e21")
 class Builder:
     """Objects keyed by type and a natural key: adding the same entity twice enriches it."""
 
-    def __init__(self, day: dt.date, languages: tuple[str, ...]):
+    def __init__(self, day: dt.date, languages: tuple[str, ...], artefact: str):
         self.day = day
         self.languages = languages
+        # Provisional ids differ per artefact: they only have to be unique within the day.
+        self.namespace = uuid.uuid5(_NAMESPACE, artefact)
         self.stamp = timestamp(None, midnight(day))
         self.objects: dict[str, dict[str, Any]] = {}
         self.tally = Tally()
 
     def add(self, kind: str, key: str, **props: Any) -> str:
-        oid = f"{kind}--{uuid.uuid5(_NAMESPACE, f'{kind}/{key.lower()}')}"
+        oid = f"{kind}--{uuid.uuid5(self.namespace, f'{kind}/{key.lower()}')}"
         existing = self.objects.get(oid)
         if existing is None:
             obj = {"type": kind, "id": oid}
@@ -68,17 +69,3 @@ class Builder:
             lines = [self.text(v) for v in value]
             return "\n".join(f"- {line}" for line in lines if line)
         return str(value)
-
-    def bundle(self, description: str) -> dict[str, Any]:
-        """The objects as an upstream-shaped bundle with the day's report."""
-        report = {
-            "type": "report",
-            "id": "report--" + str(uuid.uuid5(_NAMESPACE, f"report/{self.day}")),
-            "name": REPORT_NAME.format(day=self.day.isoformat()),
-            "published": self.stamp,
-            "created": self.stamp,
-            "modified": self.stamp,
-            "description": description,
-            "object_refs": list(self.objects),
-        }
-        return {"type": "bundle", "objects": [*self.objects.values(), report]}

@@ -17,8 +17,8 @@ from typing import Any
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.entries import CONVERTERS
 from vigilintel_connector.convert.shared import vulnerability
-from vigilintel_connector.normalise.result import DayBundle, NoContent, Tally
-from vigilintel_connector.normalise.stix import normalise_day
+from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent
+from vigilintel_connector.normalise.stix import normalise_contributions
 from vigilintel_connector.select.content import carries_intelligence
 from vigilintel_connector.source.documents import DocumentError
 from vigilintel_connector.terms import CVE_PATTERN_BYTES
@@ -80,42 +80,50 @@ def has_report_shape(document: object) -> bool:
     return any(_section_kind(name) for section in sections for name in section)
 
 
-def convert_report(
+def json_contribution(
     document: object,
     day: dt.date,
     languages: tuple[str, ...],
-    excluded_hosts: frozenset[str] = frozenset(),
     source: bytes | None = None,
     path: str = "report.json",
-) -> DayBundle:
-    """One JSON report → the day's clean bundle; ``NoContent`` when its sections are empty.
+) -> Contribution:
+    """One JSON report as the day's JSON part; ``NoContent`` when its sections are empty.
 
     ``source`` is the file's bytes, scanned for CVE mentions (the document is serialised when
     they are not given)."""
     if not has_report_shape(document):
         raise DocumentError(f"{path}: not a VigilIntel daily report")
     assert isinstance(document, dict)
-    raw, tally = report_to_stix(document, day, languages, source)
+    b = Builder(day, languages, "json")
+    description = _convert_sections(b, document_sections(document, languages), languages)
+    if source is None:
+        source = json.dumps(document, ensure_ascii=False).encode()
+    for cve in mentioned_cves(source):
+        vulnerability(b, cve)
+    objects = list(b.objects.values())
     # Entities, or notes from its entries (geopolitics, regulation…): a report whose sections
     # are all empty only says that nothing was published.
-    if not carries_intelligence(raw) and not any(o["type"] == "note" for o in raw["objects"]):
+    if not carries_intelligence({"objects": objects}) and not any(
+        o["type"] == "note" for o in objects
+    ):
         raise NoContent("JSON report without intelligence")
-    # The raw bundle holds only the chosen languages' text, so the normaliser's language
-    # filter keeps all of it.
-    result = normalise_day([raw], day, languages, excluded_hosts)
-    result.tally.update(tally)
-    return result
+    return Contribution("json", objects, b.tally, description)
 
 
-def report_to_stix(
-    document: dict[str, Any],
+def convert_report(
+    document: object,
     day: dt.date,
     languages: tuple[str, ...],
+    excluded_hosts: frozenset[str] = frozenset(),
     source: bytes | None = None,
-) -> tuple[dict[str, Any], Tally]:
-    """Raw, upstream-shaped STIX (provisional ids) and what the conversion itself skipped."""
-    sections = document_sections(document, languages)
-    b = Builder(day, languages)
+) -> DayBundle:
+    """One JSON report alone → a day's clean bundle."""
+    part = json_contribution(document, day, languages, source)
+    return normalise_contributions([part], day, languages, excluded_hosts)
+
+
+def _convert_sections(b: Builder, sections: list[dict], languages: tuple[str, ...]) -> str:
+    """Every entry of every known section into ``b``; returns the strategic summary."""
     description = ""
     for name, content in sections[0].items():
         kind = _section_kind(name)
@@ -128,11 +136,7 @@ def report_to_stix(
             continue
         for entry in _paired_entries(content, paired, languages):
             CONVERTERS[kind](b, entry)
-    if source is None:
-        source = json.dumps(document, ensure_ascii=False).encode()
-    for cve in mentioned_cves(source):
-        vulnerability(b, cve)
-    return b.bundle(description), b.tally
+    return description
 
 
 def _paired_entries(

@@ -34,7 +34,9 @@ def summary_entry(result: DayResult) -> dict[str, Any]:
         "status": str(result.outcome),
         "files": result.paths,
         "format": result.format,
+        "artefacts": result.artefacts,
         "objects": result.objects,
+        "provenance": dict(sorted(result.output.provenance.items())) if result.output else {},
         **result.tally.as_dict(),
         "message": result.message,
     }

@@ -21,6 +21,7 @@ class DayContext:
         self.tally = Tally()
         self.new_ids: dict[str, str | None] = {}  # upstream id → emitted id (None: removed)
         self.source_urls: frozenset[str] = frozenset()
+        self.origins: dict[str, set[str]] = {}  # emitted id → artefacts that named it
 
     def remove(self, obj: dict[str, Any], reason: str) -> None:
         self.tally.drop(reason)

@@ -59,7 +59,7 @@ _URL_PLACEHOLDER = re.compile(r"\$[A-Z_]{3,}|<[^>]*>|\{[^}]*\}|\.\.\.|…|\[[^\]
 @lru_cache(maxsize=1)
 def _psl() -> PublicSuffixList:
     # Without punycode copies of every Unicode rule the list builds 3x faster; punycode
-    # domains are decoded before the lookup instead (see ``_is_plausible_domain``).
+    # domains are decoded before the lookup instead (see ``is_plausible_domain``).
     return PublicSuffixList(accept_encoded_idn=False)
 
 
@@ -99,7 +99,7 @@ def check_ipv6(value: str) -> str | None:
     return None if address.is_global else "non-global-ip"
 
 
-def _is_plausible_domain(value: str) -> bool:
+def is_plausible_domain(value: str) -> bool:
     labels = value.split(".")
     if len(labels) < 2 or len(value) > 253 or not all(_LABEL.fullmatch(x) for x in labels):
         return False
@@ -115,7 +115,7 @@ def _is_plausible_domain(value: str) -> bool:
 
 
 def check_domain(value: str, excluded: frozenset[str] = frozenset()) -> str | None:
-    if not _is_plausible_domain(value):
+    if not is_plausible_domain(value):
         return "invalid-domain"
     labels = value.split(".")
     if len(labels) == 2 and labels[1] in _PROSE_SUFFIXES and labels[0].isalpha():
@@ -127,7 +127,7 @@ def check_domain(value: str, excluded: frozenset[str] = frozenset()) -> str | No
             if label.startswith(tld) and len(rest) >= 3 and rest[0].isalpha():
                 head = ".".join([*labels[:i], tld])
                 tail = ".".join([rest, *labels[i + 1 :]])
-                if _is_plausible_domain(head) and _is_plausible_domain(tail):
+                if is_plausible_domain(head) and is_plausible_domain(tail):
                     return "concatenated-domain"
     if value in _PLACEHOLDER_HOSTS:
         return "placeholder-value"
@@ -161,7 +161,7 @@ def check_url(value: str, source_urls: frozenset[str] = frozenset()) -> str | No
 
 def check_email(value: str) -> str | None:
     match = _EMAIL.fullmatch(value)
-    if not match or not _is_plausible_domain(match.group(1).lower()):
+    if not match or not is_plausible_domain(match.group(1).lower()):
         return "invalid-email"
     return None
 

@@ -48,11 +48,25 @@ class Tally:
 
 
 @dataclass
+class Contribution:
+    """One artefact's part of a day (its STIX bundle, JSON report or Markdown report), in
+    upstream's STIX shape with provisional ids, before the day is normalised as a whole."""
+
+    artefact: str  # "stix", "json" or "markdown"
+    objects: list[dict[str, Any]]
+    tally: Tally = field(default_factory=Tally)
+    description: str = ""  # the artefact's own summary of the day, if it has one
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
 class DayBundle:
-    """A day's bundle, ready to send, and the tally of what the way there removed or changed."""
+    """A day's bundle, ready to send, and the tally of what the way there removed or changed;
+    ``provenance`` counts the emitted objects by the artefacts that named them."""
 
     bundle: dict[str, Any]
     tally: Tally = field(default_factory=Tally)
+    provenance: Counter[str] = field(default_factory=Counter)
 
     @property
     def object_count(self) -> int:

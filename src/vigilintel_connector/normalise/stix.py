@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from vigilintel_connector.normalise.context import DayContext
 from vigilintel_connector.normalise.links import clean_link
 from vigilintel_connector.normalise.objects import clean_object
 from vigilintel_connector.normalise.properties import clean_refs, unique_refs
-from vigilintel_connector.normalise.result import DayBundle, NoContent
+from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent, Tally
 from vigilintel_connector.normalise.text import join_languages, keep_languages, midnight, timestamp
 from vigilintel_connector.select.content import carries_intelligence, is_bundle
 from vigilintel_connector.source.documents import DocumentError
@@ -32,20 +33,18 @@ _LINK_TYPES = ("relationship", "note")
 REPORT_NAME = "VigilIntel Report {day}"
 
 
-def normalise_stix_files(
-    documents: Sequence[Any],
-    paths: Sequence[str],
-    day: dt.date,
-    languages: tuple[str, ...],
-    excluded_hosts: frozenset[str] = frozenset(),
-) -> DayBundle:
-    """A day's upstream STIX file(s) → its bundle; a stub or template says so (``NoContent``)."""
+def stix_contribution(
+    documents: Sequence[Any], paths: Sequence[str], languages: tuple[str, ...]
+) -> Contribution:
+    """A day's upstream STIX file(s) as its STIX part; a stub or template says so."""
     for path, document in zip(paths, documents, strict=True):
         if not is_bundle(document):
             raise DocumentError(f"{path}: not a STIX bundle")
     if not any(carries_intelligence(d) for d in documents):
         raise NoContent("STIX stub without intelligence")
-    return normalise_day(list(documents), day, languages, excluded_hosts)
+    tally = Tally()
+    objects = _merge_translations(list(documents), languages, tally)
+    return Contribution("stix", objects, tally)
 
 
 def normalise_day(
@@ -55,37 +54,61 @@ def normalise_day(
     excluded_hosts: frozenset[str] = frozenset(),
 ) -> DayBundle:
     """One day's upstream bundles (one per language in era A) → one clean bundle."""
+    tally = Tally()
+    objects = _merge_translations(bundles, languages, tally)
+    return normalise_contributions(
+        [Contribution("stix", objects, tally)], day, languages, excluded_hosts
+    )
+
+
+def normalise_contributions(
+    contributions: Sequence[Contribution],
+    day: dt.date,
+    languages: tuple[str, ...],
+    excluded_hosts: frozenset[str] = frozenset(),
+) -> DayBundle:
+    """Every artefact's part of a day → one clean bundle: objects meet on their deterministic
+    ids and are merged field by field, in the order the parts are given."""
     ctx = DayContext(day, languages, excluded_hosts)
-    objects = _merge_translations(bundles, languages, ctx)
-    ctx.source_urls = frozenset(_source_urls(objects))
+    for contribution in contributions:
+        ctx.tally.update(contribution.tally)
+    everything = [o for c in contributions for o in c.objects]
+    ctx.source_urls = frozenset(_source_urls(everything))
     # The sites the day's articles were read on are references, not indicators.
     ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
-    daily = _find_daily_report(objects)
     emitted: dict[str, dict[str, Any]] = {}
-    links: list[dict[str, Any]] = []
-    for obj in objects:
-        kind = obj.get("type")
-        if kind in _LINK_TYPES or (kind == "report" and obj is not daily):
-            links.append(obj)
-            continue
-        clean = clean_object(obj, ctx)
-        if clean is not None:
-            _emit(emitted, obj, clean, ctx)
+    links: list[tuple[str, dict[str, Any]]] = []
+    dailies: list[dict[str, Any]] = []
+    for contribution in contributions:
+        origin = contribution.artefact
+        daily = _find_daily_report(contribution.objects)
+        if daily is not None:
+            dailies.append(daily)
+        for obj in contribution.objects:
+            kind = obj.get("type")
+            if kind in _LINK_TYPES or (kind == "report" and obj is not daily):
+                links.append((origin, obj))
+                continue
+            clean = clean_object(obj, ctx)
+            if clean is not None:
+                _emit(emitted, obj, clean, ctx, origin)
     report_id = ids.sdo_id(_report_shell(day))
     # Relationships first: topic reports and notes may reference them.
-    links.sort(key=lambda o: o.get("type") != "relationship")
-    for obj in links:
+    links.sort(key=lambda pair: pair[1].get("type") != "relationship")
+    for origin, obj in links:
         clean = clean_link(obj, report_id, ctx)
         if clean is not None:
-            _emit(emitted, obj, clean, ctx)
-    report = _daily_report(day, daily, emitted, ctx)
+            _emit(emitted, obj, clean, ctx, origin)
+    summaries = [c.description for c in contributions if c.artefact != "stix"]
+    report = _daily_report(day, dailies, summaries, emitted, ctx)
     content = [ids.author(), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
     bundle = {"type": "bundle", "id": ids.bundle_id(day.isoformat(), content), "objects": content}
-    return DayBundle(bundle, ctx.tally)
+    provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
+    return DayBundle(bundle, ctx.tally, provenance)
 
 
 def _merge_translations(
-    bundles: list[dict[str, Any]], languages: tuple[str, ...], ctx: DayContext
+    bundles: list[dict[str, Any]], languages: tuple[str, ...], tally: Tally
 ) -> list[dict[str, Any]]:
     """Era A ships one file per language with the same objects in the same order: pair them
     by position and keep both texts in one object, so ``fr,en`` never makes two reports."""
@@ -95,7 +118,7 @@ def _merge_translations(
     for other in bundles[1:]:
         others = [o for o in other.get("objects", []) if isinstance(o, dict)]
         if [o.get("type") for o in others] != [o.get("type") for o in primary]:
-            ctx.tally.drop("translation-unpaired", len(others))
+            tally.drop("translation-unpaired", len(others))
             continue
         for mine, theirs in zip(primary, others, strict=True):
             translated = _TRANSLATED_FIELDS + (("name",) if mine.get("type") == "report" else ())
@@ -103,7 +126,7 @@ def _merge_translations(
                 texts = {languages[0]: mine.get(field), languages[-1]: theirs.get(field)}
                 if all(isinstance(t, str) for t in texts.values()) and len(set(texts.values())) > 1:
                     mine[field] = join_languages(texts)
-        ctx.tally.drop("merged-translation", len(others))
+        tally.drop("merged-translation", len(others))
     return primary
 
 
@@ -112,8 +135,10 @@ def _emit(
     upstream: dict[str, Any],
     clean: dict[str, Any],
     ctx: DayContext,
+    origin: str,
 ) -> None:
     ctx.new_ids[upstream.get("id", "")] = clean["id"]
+    ctx.origins.setdefault(clean["id"], set()).add(origin)
     existing = emitted.get(clean["id"])
     if existing is None:
         emitted[clean["id"]] = clean
@@ -161,6 +186,10 @@ def _report_shell(day: dt.date) -> dict[str, Any]:
     }
 
 
+def _is_summary(text: object) -> bool:
+    return isinstance(text, str) and bool(text.strip()) and not _GENERIC_DESCRIPTION.match(text)
+
+
 def _source_urls(objects: list[dict[str, Any]]) -> Iterable[str]:
     for obj in objects:
         for ref in obj.get("external_references") or []:
@@ -182,17 +211,21 @@ def _hosts(urls: Iterable[str]) -> frozenset[str]:
 
 def _daily_report(
     day: dt.date,
-    upstream: dict[str, Any] | None,
+    dailies: list[dict[str, Any]],
+    summaries: list[str],
     emitted: dict[str, dict[str, Any]],
     ctx: DayContext,
 ) -> dict[str, Any]:
-    """The one report of the day; its identity depends on the file's date only."""
+    """The one report of the day; its identity depends on the file's date only. Its text is
+    the first real summary: the converted artefacts' own, else upstream's STIX report's."""
     report = _report_shell(day)
     stamp = report["published"]
-    description = (upstream or {}).get("description")
-    if not isinstance(description, str) or _GENERIC_DESCRIPTION.match(description):
+    texts = [*summaries, *(d.get("description") for d in dailies)]
+    description = next((t for t in texts if _is_summary(t)), None)
+    if description is None:
         description = f"VigilIntel daily threat-intelligence report of {day.isoformat()}."
-    refs = clean_refs((upstream or {}).get("external_references", []), ctx)
+    upstream_refs = [r for d in dailies for r in d.get("external_references") or []]
+    refs = clean_refs(upstream_refs, ctx)
     report.update(
         {
             "spec_version": "2.1",

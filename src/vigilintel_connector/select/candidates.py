@@ -1,4 +1,5 @@
-"""Which of a day's files may hold its intelligence, best first (a pure function of the listing)."""
+"""Which of a day's files may hold its intelligence, per artefact, best first (a pure function
+of the listing)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from typing import Literal
 from vigilintel_connector.source.paths import FileKind
 from vigilintel_connector.source.upstream import ListedFile
 
-Format = Literal["stix", "json"]
+Artefact = Literal["stix", "json", "markdown"]
+ARTEFACTS: tuple[Artefact, ...] = ("stix", "json", "markdown")
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """Files to read together (era A: one per language) and the format they are in."""
+    """Files to read together (era A: one per language) as one artefact of the day."""
 
     files: tuple[ListedFile, ...]
-    format: Format
+    artefact: Artefact
 
     @property
     def paths(self) -> list[str]:
@@ -36,7 +38,7 @@ def _per_language(files: list[ListedFile], languages: tuple[str, ...]) -> Candid
     return Candidate(chosen, "stix") if chosen else None
 
 
-def stix_candidates(files: list[ListedFile], languages: tuple[str, ...]) -> list[Candidate]:
+def _stix(files: list[ListedFile], languages: tuple[str, ...]) -> list[Candidate]:
     """The template (era C) is never a candidate: it is always empty, whatever its size."""
     found: list[Candidate] = []
     per_language = _per_language(files, languages)
@@ -46,7 +48,7 @@ def stix_candidates(files: list[ListedFile], languages: tuple[str, ...]) -> list
     return found
 
 
-def json_candidates(files: list[ListedFile]) -> list[Candidate]:
+def _json(files: list[ListedFile]) -> list[Candidate]:
     """The daily report first: BETA only existed while report.json had the older format."""
     return [
         Candidate((f,), "json")
@@ -55,16 +57,18 @@ def json_candidates(files: list[ListedFile]) -> list[Candidate]:
     ]
 
 
-def plan_day(
-    files: list[ListedFile], languages: tuple[str, ...], formats: str = "auto"
-) -> list[Candidate]:
-    """Candidates in the order to try them; an empty plan with files present means no content.
+def _markdown(files: list[ListedFile]) -> list[Candidate]:
+    return [Candidate((f,), "markdown") for f in _of_kind(files, FileKind.MARKDOWN_REPORT)]
 
-    ``stix`` uses STIX only; ``json`` prefers the (richer) JSON report but still takes the STIX
-    of a day whose report is missing or empty, so that no day with intelligence is lost.
-    """
-    if formats == "stix":
-        return stix_candidates(files, languages)
-    if formats == "json":
-        return json_candidates(files) + stix_candidates(files, languages)
-    return stix_candidates(files, languages) + json_candidates(files)
+
+def plan_day(
+    files: list[ListedFile], languages: tuple[str, ...], artefacts: tuple[Artefact, ...]
+) -> list[list[Candidate]]:
+    """For each artefact to use, in the given order, its candidates best first: the day takes
+    the first candidate of each artefact that holds intelligence."""
+    plans = {
+        "stix": lambda: _stix(files, languages),
+        "json": lambda: _json(files),
+        "markdown": lambda: _markdown(files),
+    }
+    return [plans[artefact]() for artefact in artefacts]

@@ -17,12 +17,21 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class FetchError(Exception):
-    """A file could not be had; ``unreachable``: no HTTP answer at all (DNS, refused, reset)."""
+    """A file could not be had; ``unreachable``: no HTTP answer at all (DNS, refused, reset);
+    ``oversize``: over the size cap, which no retry will change."""
 
-    def __init__(self, message: str, *, status: int | None = None, unreachable: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        unreachable: bool = False,
+        oversize: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.unreachable = unreachable
+        self.oversize = oversize
 
 
 @dataclass(frozen=True)
@@ -81,13 +90,15 @@ class HttpClient:
                 )
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
-                raise FetchError(f"{url} is {declared} bytes, over the {limit}-byte cap")
+                raise FetchError(
+                    f"{url} is {declared} bytes, over the {limit}-byte cap", oversize=True
+                )
             chunks: list[bytes] = []
             received = 0
             for chunk in response.iter_content(chunk_size=65536):
                 received += len(chunk)
                 if received > limit:
-                    raise FetchError(f"{url} exceeds the {limit}-byte cap")
+                    raise FetchError(f"{url} exceeds the {limit}-byte cap", oversize=True)
                 chunks.append(chunk)
             return b"".join(chunks)
 

@@ -19,6 +19,7 @@ class FileKind(StrEnum):
     STIX_TEMPLATE = "stix-template"  # era C: report.stix.json, always an empty template
     JSON_REPORT = "json-report"  # report.json, the source STIX was generated from
     JSON_BETA = "json-beta"  # report-BETA.json
+    MARKDOWN_REPORT = "markdown-report"  # report.md, the human-readable report
 
 
 _SUFFIXES: dict[str, tuple[FileKind, str | None]] = {
@@ -28,6 +29,7 @@ _SUFFIXES: dict[str, tuple[FileKind, str | None]] = {
     "report.stix.json": (FileKind.STIX_TEMPLATE, None),
     "report.json": (FileKind.JSON_REPORT, None),
     "report-BETA.json": (FileKind.JSON_BETA, None),
+    "report.md": (FileKind.MARKDOWN_REPORT, None),
 }
 
 _DAILY = re.compile(r"(\d{4})/(\d{2})/(\d{4})-(\d{2})-(\d{2})-([A-Za-z0-9._-]+)")

@@ -115,7 +115,9 @@ class DirectoryUpstream:
         try:
             size = target.stat().st_size
             if size > self.max_bytes:
-                raise FetchError(f"{path} is {size} bytes, over the {self.max_bytes}-byte cap")
+                raise FetchError(
+                    f"{path} is {size} bytes, over the {self.max_bytes}-byte cap", oversize=True
+                )
             return target.read_bytes()
         except FileNotFoundError:
             raise FetchError(f"{path}: not found", status=404) from None

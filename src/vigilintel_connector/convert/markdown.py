@@ -1,0 +1,200 @@
+"""VigilIntel's daily Markdown report → the day's Markdown part, in upstream's STIX shape.
+
+The Markdown report is the only artefact before 2025-11-14 and the richest one after. Its layout
+changed four times (emoji headings; ``Category :`` sections; per-article ``###`` fields with
+synthesis tables; summaries with playbooks), so nothing here depends on one layout: an *article*
+is a headed section that cites a source and whose sub-headings, if any, are all article fields
+(summary, actor, IoCs, TTPs, recommendations, sources…); the day's synthesis tables are read by
+their column names. CVE and ATT&CK ids are taken from the whole text, whatever the layout, and a
+report in which no article is recognised still yields them, with a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from vigilintel_connector.convert import markdown_fields as fields
+from vigilintel_connector.convert.builder import Builder
+from vigilintel_connector.convert.markdown_tree import Section, Table, fold, parse
+from vigilintel_connector.convert.shared import (
+    observable_with_indicator,
+    techniques,
+    vulnerability,
+)
+from vigilintel_connector.normalise.result import Contribution, NoContent
+from vigilintel_connector.source.documents import DocumentError
+from vigilintel_connector.terms import CVE
+
+# Section titles that are never articles (folded, matched at the start).
+_NOT_ARTICLES = (
+    "table des matieres", "table of contents", "synthese", "syntheses", "articles selectionnes",
+    "articles non selectionnes", "analyse transversale", "analyse strategique", "category",
+    "articles", "section", "resume executif", "executive summary",
+)  # fmt: skip
+_SUMMARY_TITLES = ("analyse transversale", "analyse strategique", "resume executif")
+# Words that make a sub-heading an article field rather than another article.
+_FIELD_WORDS = (
+    "resume", "groupe", "acteur", "indicateur", "ioc", "tactique", "ttp", "mitre", "analyse",
+    "implication", "recommandation", "source", "playbook", "phase", "impact", "detection",
+    "vulnerabilit", "contexte", "chronologie", "victime", "cible",
+)  # fmt: skip
+
+
+def markdown_contribution(content: bytes, day: dt.date, path: str) -> Contribution:
+    """One Markdown report as the day's Markdown part; ``NoContent`` when it names nothing."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DocumentError(f"{path}: not UTF-8 text") from None
+    if "\x00" in text:
+        raise DocumentError(f"{path}: binary content, not Markdown")
+    root = parse(text, path)
+    b = Builder(day, ("fr",), "markdown")
+    warnings: list[str] = []
+    articles = [s for s in root.walk() if _is_article(s)]
+    for article in articles:
+        _article(b, article)
+    for section in root.walk():
+        for table in section.tables:
+            _synthesis_table(b, fold(section.title), table)
+    if not articles:
+        warnings.append(
+            f"{path}: Markdown layout not recognised (no article found); only its CVE and "
+            "ATT&CK ids, links and code-span IoCs were read"
+        )
+        b.tally.ignore("markdown-layout")
+        _whole_text(b, root)
+    # Whatever the layout, every CVE and technique id the report names is in the day's bundle.
+    whole = root.text()
+    for cve in dict.fromkeys(m.upper() for m in CVE.findall(whole)):
+        vulnerability(b, cve)
+    techniques(b, whole, None)
+    objects = list(b.objects.values())
+    if not any(o["type"] != "relationship" for o in objects):
+        raise NoContent("Markdown report without intelligence")
+    return Contribution("markdown", objects, b.tally, _summary(root), warnings)
+
+
+def _is_article(section: Section) -> bool:
+    title = fold(section.title)
+    if section.level == 0 or not title or title.startswith(_NOT_ARTICLES):
+        return False
+    descendants = list(section.walk())[1:]
+    if any(not _is_field(fold(d.title)) for d in descendants):
+        return False
+    # An article cites where it comes from, if only as a defanged "hxxps[:]//…".
+    text = section.text().lower()
+    return "http" in text or "hxxp" in text or bool(descendants)
+
+
+def _is_field(title: str) -> bool:
+    return any(word in title for word in _FIELD_WORDS)
+
+
+def _summary(root: Section) -> str:
+    for section in root.walk():
+        if fold(section.title).startswith(_SUMMARY_TITLES):
+            return "\n\n".join(fields.clean_text(p) for p in section.paragraphs)
+    return ""
+
+
+def _article(b: Builder, article: Section) -> None:
+    """One article: a note with its summary and recommendations, linked to what it names."""
+    parts = fields.ArticleParts()
+    for section in article.walk():
+        title = fold(section.title) if section is not article else ""
+        fields.read_section(title, section, parts)
+    refs: list[str] = []
+    actors = [_actor(b, name, aliases) for name, aliases in parts.actors]
+    refs.extend(actors)
+    only_actor = actors[0] if len(actors) == 1 else None
+    for name in parts.tools:
+        tool = b.add("tool", name, name=name)
+        b.relate(only_actor, "uses", tool)
+        refs.append(tool)
+    for kind, value in parts.iocs:
+        refs.extend(observable_with_indicator(b, kind, value, only_actor))
+    text = article.text()
+    for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
+        refs.append(vulnerability(b, cve))
+    refs.extend(techniques(b, text, only_actor))
+    body = "\n\n".join(
+        f"## {heading}\n{content}" if heading else content
+        for heading, content in (
+            ("", "\n\n".join(parts.summary)),
+            ("Recommandations", "\n".join(f"- {r}" for r in parts.recommendations)),
+        )
+        if content
+    )
+    sources = [{"source_name": "VigilIntel source", "url": url} for url in parts.sources]
+    b.add(
+        "note", f"{article.title}/{body[:200]}", abstract=article.title,
+        content=body or article.title, object_refs=list(dict.fromkeys(refs)),
+        external_references=sources,
+    )  # fmt: skip
+
+
+def _actor(b: Builder, name: str, aliases: Iterable[str]) -> str:
+    return b.add("threat-actor", name, name=name, aliases=list(aliases) or None)
+
+
+def _synthesis_table(b: Builder, title: str, table: Table) -> None:
+    """The day's synthesis tables: vulnerabilities with their scores, actors, breaches."""
+    for record in table.records():
+        cve_cell = fields.cell(record, "cve")
+        if cve_cell is not None:
+            _vulnerability_row(b, cve_cell, record)
+            continue
+        actor_cell = fields.cell(record, "nom de l'acteur", "acteur", "actor")
+        if actor_cell is not None and "acteur" in title:
+            for name, aliases in fields.actor_names(actor_cell, strict=False):
+                actor = _actor(b, name, aliases)
+                techniques(b, fields.cell(record, "ttp") or "", actor)
+            continue
+        victim = fields.cell(record, "victime", "victim")
+        if victim is not None and "violation" in title:
+            _victim_row(b, victim, record)
+
+
+def _vulnerability_row(b: Builder, cve_cell: str, record: dict[str, str]) -> None:
+    product = fields.clean_text(fields.cell(record, "produit", "product") or "")
+    for cve in dict.fromkeys(m.upper() for m in CVE.findall(cve_cell)):
+        vulnerability(
+            b, cve,
+            description=f"Affected: {product}" if product else None,
+            x_opencti_cvss_base_score=fields.number(fields.cell(record, "cvss"), 0, 10),
+            x_opencti_epss_score=fields.percentage(fields.cell(record, "epss")),
+            x_opencti_cisa_kev=fields.boolean(fields.cell(record, "kev")),
+        )  # fmt: skip
+
+
+def _victim_row(b: Builder, victim: str, record: dict[str, str]) -> None:
+    name = fields.clean_text(victim)
+    if not fields.is_name(name):
+        return
+    identity = b.add("identity", name, name=name, identity_class="organization")
+    sector = fields.clean_text(fields.cell(record, "secteur", "sector") or "")
+    data = fields.clean_text(fields.cell(record, "donnees", "data") or "")
+    description = "\n\n".join(p for p in (data, sector and f"Sector: {sector}") if p)
+    incident = b.add(
+        "incident", f"breach/{name}", name=f"Data breach: {name}",
+        description=description or None, incident_type="data-breach",
+    )  # fmt: skip
+    b.relate(incident, "targets", identity)
+
+
+def _whole_text(b: Builder, root: Section) -> None:
+    """An unknown layout: the links as one note's references, code-span IoCs as indicators."""
+    parts = fields.ArticleParts()
+    for section in root.walk():
+        for line in [*section.paragraphs, *section.items]:
+            parts.iocs.extend(fields.code_span_iocs(line))
+    for kind, value in dict.fromkeys(parts.iocs):
+        observable_with_indicator(b, kind, value, None)
+    urls = fields.urls(root.text())
+    if urls:
+        b.add(
+            "note", "links", abstract="Sources", content="\n".join(f"- {u}" for u in urls),
+            external_references=[{"source_name": "VigilIntel source", "url": u} for u in urls],
+        )  # fmt: skip

@@ -1,0 +1,270 @@
+"""The values inside a Markdown article's fields: names, IoCs, links, scores.
+
+Upstream writes its fields for people ("👤 Threat Actor : APT28 (Fancy Bear, …)", "Non spécifié",
+a defanged IP in a table cell), so each reader here accepts only what looks like the thing it
+reads and lets the rest go: a sentence is not an actor, a file name is not a domain.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+import ioc_fanger
+
+from vigilintel_connector.convert.markdown_tree import Section, fold, inline_parts, plain
+from vigilintel_connector.normalise.observables import is_plausible_domain
+from vigilintel_connector.terms import HASH_BY_LENGTH
+from vigilintel_connector.vocabulary import is_placeholder_name
+
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`|()\[\]]+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F:]{1,4}(?![\w:])")
+_HASH = re.compile(r"\b(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})\b")
+_DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\b", re.IGNORECASE)
+_TRAILING = ".,;:!?»"
+_NOT_A_NAME = (
+    "non spécifi", "non specifi", "non nomm", "non applicable", "non identifi", "non attribu",
+    "inconnu", "unknown", "not specified", "unnamed", "aucun", "n/a", "non divulgu",
+)  # fmt: skip
+_STOPWORDS = frozenset(
+    {
+        "le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "et", "en", "avec", "pour",
+        "par", "dans", "sur", "au", "aux", "ce", "cette", "ses", "son", "qui", "the", "a", "an",
+        "of", "for", "with", "by", "via", "from", "and", "or", "is", "are", "was", "this",
+        "that", "their", "its",
+    }
+)  # fmt: skip
+_GENERIC = frozenset(
+    {
+        "threat actors", "threat actor", "affilies", "affiliates", "hackers", "attackers",
+        "attaquants", "cybercriminels", "cybercriminals", "ransomware", "apt", "inconnus",
+        "initial access brokers", "hacktivistes", "hacktivists", "state-sponsored",
+    }
+)  # fmt: skip
+# Labels of "Label : value" items, folded, and what the value holds.
+_IOC_LABELS = (
+    "domain", "domaine", "ipv4", "ipv6", "ip", "url", "md5", "sha1", "sha-1", "sha256",
+    "sha-256", "sha512", "hash", "email", "e-mail", "indicator", "compromise", "ioc",
+)  # fmt: skip
+_ACTOR_LABELS = ("threat actor", "acteur", "actor", "groupe")
+_TOOL_LABELS = ("tools", "malware", "outils", "outil")
+
+
+@dataclass
+class ArticleParts:
+    summary: list[str] = field(default_factory=list)
+    recommendations: list[str] = field(default_factory=list)
+    actors: list[tuple[str, list[str]]] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    iocs: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def read_section(title: str, section: Section, parts: ArticleParts) -> None:
+    """What one section of an article (``title`` "" for the article's own text) gives."""
+    lines = [*section.paragraphs, *section.items]
+    if "source" in title:
+        _add(parts.sources, urls(ioc_fanger.fang(section.own_text())))
+    elif "indicateur" in title or "ioc" in title:
+        for line in [*lines, *(" ".join(row) for t in section.tables for row in t.rows)]:
+            _add(parts.iocs, iocs_in(line))
+    elif "groupe" in title or "acteur" in title:
+        for line in lines:
+            _add(parts.actors, actor_names(line, strict=True))
+    elif "recommandation" in title:
+        parts.recommendations.extend(clean_text(line) for line in lines)
+    elif title == "" or title.startswith("resume"):
+        parts.summary.extend(clean_text(p) for p in section.paragraphs)
+        for item in section.items:
+            _labelled_item(item, parts)
+
+
+def _labelled_item(item: str, parts: ArticleParts) -> None:
+    """``🔗 Source : url`` and the like, in the layouts of 2025."""
+    text = clean_text(item)
+    label, _, value = text.partition(":")
+    label = re.sub(r"[^a-z0-9 /&-]", "", fold(label)).strip()
+    if not value.strip() or len(label) > 40:
+        return
+    if label.startswith("source"):
+        _add(parts.sources, urls(ioc_fanger.fang(value)))
+    elif label.startswith(_IOC_LABELS):
+        _add(parts.iocs, iocs_in(item.partition(":")[2]))
+    elif label.startswith(_ACTOR_LABELS):
+        _add(parts.actors, actor_names(value, strict=False))
+    elif any(word in label for word in _TOOL_LABELS):
+        _add(parts.tools, [name for name, _ in actor_names(value, strict=False)])
+    elif label.startswith("recommandation") or label.startswith("security recommandation"):
+        parts.recommendations.append(value.strip())
+
+
+def _add(target: list, values: list) -> None:
+    for value in values:
+        if value not in target:
+            target.append(value)
+
+
+def clean_text(source: str) -> str:
+    return plain(source)
+
+
+def urls(text: str) -> list[str]:
+    found = (u.rstrip(_TRAILING) for u in _URL.findall(text))
+    return list(dict.fromkeys(u for u in found if "://" in u and len(u) > 10))
+
+
+def iocs_in(text: str) -> list[tuple[str, str]]:
+    """Typed IoC values in a piece of text, refanged: (STIX type or hash algorithm, value)."""
+    rest = ioc_fanger.fang(text)
+    found: list[tuple[str, str]] = []
+    for url in urls(rest):
+        found.append(("url", url))
+        rest = rest.replace(url, " ")
+    for email in _EMAIL.findall(rest):
+        found.append(("email-addr", email))
+        rest = rest.replace(email, " ")
+    for digest in _HASH.findall(rest):
+        found.append((HASH_BY_LENGTH[len(digest)], digest.lower()))
+        rest = rest.replace(digest, " ")
+    for address in _IPV4.findall(rest):
+        if _is_ip(address):
+            found.append(("ipv4-addr", address))
+        rest = rest.replace(address, " ")
+    for address in _IPV6.findall(rest):
+        if _is_ip(address):
+            found.append(("ipv6-addr", address))
+    for domain in _DOMAIN.findall(rest):
+        if is_plausible_domain(domain.lower()):
+            found.append(("domain-name", domain.lower()))
+    return list(dict.fromkeys(found))
+
+
+def code_span_iocs(source: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for span in inline_parts(source)[1]:
+        found.extend(iocs_in(span))
+    return found
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def actor_names(text: str, *, strict: bool) -> list[tuple[str, list[str]]]:
+    """Names in a field such as ``APT28 (Fancy Bear, Pawn Storm), UNC4696``, each with the
+    aliases its parentheses give. ``strict`` (prose) also asks for a name-like spelling."""
+    text = clean_text(text)
+    if any(marker in text.lower() for marker in _NOT_A_NAME):
+        return []
+    found = []
+    for part in _split_top_level(text, ",;/"):
+        name, remarks = _outside_and_inside_parentheses(part)
+        name = name.strip().rstrip(_TRAILING).strip()
+        if not is_name(name) or (strict and not _looks_like_a_name(name)):
+            continue
+        aliases = [a for inner in remarks for a, _ in actor_names(inner, strict=True)]
+        found.append((name, list(dict.fromkeys(a for a in aliases if a != name))))
+    return found
+
+
+def _outside_and_inside_parentheses(text: str) -> tuple[str, list[str]]:
+    """``Android Void (Vo1d) (backdoor)`` → ``Android Void``, [``Vo1d``, ``backdoor``]."""
+    outside: list[str] = []
+    groups: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            if depth == 1:
+                groups.append("")
+                continue
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                continue
+        if depth:
+            groups[-1] += char
+        else:
+            outside.append(char)
+    return "".join(outside), groups
+
+
+def is_name(name: str) -> bool:
+    """A proper name, not a sentence, a placeholder, a remark or a word for "attackers"."""
+    words = name.split()
+    if fold(name) in _GENERIC:
+        return False
+    if not 1 <= len(words) <= 5 or not 2 <= len(name) <= 60 or ":" in name:
+        return False
+    if not (name[0].isupper() or name[0].isdigit()) or is_placeholder_name(name):
+        return False
+    return not any(w.lower().strip("'\u2019") in _STOPWORDS for w in words)
+
+
+def _looks_like_a_name(name: str) -> bool:
+    """Prose capitalises its first word too: a name also has a second capital or a digit."""
+    return sum(c.isupper() for c in name) >= 2 or any(c.isdigit() for c in name)
+
+
+def _split_top_level(text: str, separators: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        if depth == 0 and char in separators:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def cell(record: dict[str, str], *keys: str) -> str | None:
+    """The first non-empty cell whose folded column name contains one of ``keys``."""
+    for key in keys:
+        for column, value in record.items():
+            if key in column and value.strip():
+                return value
+    return None
+
+
+def number(value: str | None, low: float, high: float) -> float | None:
+    if value is None:
+        return None
+    try:
+        result = float(clean_text(value).replace(",", ".").rstrip("%").strip())
+    except ValueError:
+        return None
+    return result if low <= result <= high else None
+
+
+def percentage(value: str | None) -> float | None:
+    """EPSS as OpenCTI stores it, a fraction: ``0.45%`` → 0.0045; a bare ``0.12`` is kept."""
+    if value is None:
+        return None
+    text = clean_text(value)
+    result = number(text, 0, 100)
+    if result is None:
+        return None
+    if text.endswith("%"):
+        return round(result / 100, 6)
+    return result if result <= 1 else None
+
+
+def boolean(value: str | None) -> bool | None:
+    folded = clean_text(value or "").strip().lower()
+    if folded in ("true", "oui", "yes"):
+        return True
+    if folded in ("false", "non", "no"):
+        return False
+    return None
