@@ -64,7 +64,9 @@ def test_every_upstream_object_is_emitted_or_counted(normalised):
         out_ids = {o["id"] for o in output.bundle["objects"]}
         # Emitted objects that came from upstream (not the author, markings and report we add).
         added = {ids.AUTHOR_ID, *ids.MARKING_IDS}
-        from_upstream = len(out_ids - added) - 1
+        # Less the report, and what resolution adds (a sub-technique's parent and the link).
+        resolved = sum(n for k, n in output.tally.changed.items() if k.startswith("added:"))
+        from_upstream = len(out_ids - added) - 1 - resolved
         assert upstream_total == from_upstream + removed, (languages, output.tally.dropped)
         removal_reasons.update(output.tally.dropped)
     for reason in ("placeholder-name", "attack-pattern-tactic", "report-relationship"):
@@ -86,7 +88,9 @@ def test_an_entity_has_the_same_id_every_day_and_in_both_languages(normalised):
                 "ipv4-addr",
                 "url",
             ):
-                key = (obj["type"], (obj.get("name") or obj.get("value")).lower())
+                # A technique is its ATT&CK id: two techniques may share a name.
+                label = obj.get("x_mitre_id") or obj.get("name") or obj.get("value")
+                key = (obj["type"], label.lower())
                 seen.setdefault(key, set()).add(obj["id"])
     assert len(seen) > 100
     assert {k: v for k, v in seen.items() if len(v) > 1} == {}
@@ -168,3 +172,50 @@ def test_upstream_author_spellings_are_the_author_not_intelligence(spelling):
     assert not carries_intelligence(stub)
     output = normalise_day([stub], dt.date(2026, 6, 4), ("fr",))
     assert output.tally.dropped["replaced-author"] == 1
+
+
+def test_techniques_take_attack_names_phases_and_their_parent(normalised):
+    """Upstream names techniques by their code (or truncates names): ATT&CK's own name wins."""
+    _, output = normalised[("2026-01-28", ("fr",))]
+    objects = output.bundle["objects"]
+    by_mitre = {o["x_mitre_id"]: o for o in objects if o["type"] == "attack-pattern"}
+    assert by_mitre, "the day names techniques"
+    for mitre_id, technique in by_mitre.items():
+        assert technique["name"] != mitre_id
+        assert technique["external_references"][0]["external_id"] == mitre_id
+    subs = [t for t in by_mitre.values() if "." in t["x_mitre_id"]]
+    links = {
+        (o["source_ref"], o["target_ref"]) for o in objects
+        if o.get("relationship_type") == "subtechnique-of"
+    }  # fmt: skip
+    for sub in subs:
+        parent = by_mitre[sub["x_mitre_id"].split(".")[0]]
+        assert (sub["id"], parent["id"]) in links
+    assert output.tally.changed["resolved:attack-pattern"] > 0
+
+
+def test_a_code_only_technique_is_renamed_and_a_tactic_or_unknown_id_dropped():
+    bundle = {
+        "type": "bundle",
+        "objects": [
+            {"type": "attack-pattern", "id": "attack-pattern--1", "name": "T1078"},
+            {"type": "attack-pattern", "id": "attack-pattern--2", "name": "Scheduled Task/Job (Lote"
+             , "external_references": [{"source_name": "mitre-attack", "external_id": "T1053"}]},
+            {"type": "attack-pattern", "id": "attack-pattern--3", "name": "TA0001"},
+            {"type": "attack-pattern", "id": "attack-pattern--4", "name": "T9999"},
+            {"type": "attack-pattern", "id": "attack-pattern--5", "name": "Valid Accounts"},
+        ],
+    }  # fmt: skip
+    output = normalise_day([bundle], dt.date(2026, 3, 16), ("fr",))
+    techniques = [o for o in output.bundle["objects"] if o["type"] == "attack-pattern"]
+    assert sorted((t["x_mitre_id"], t["name"]) for t in techniques) == [
+        ("T1053", "Scheduled Task/Job"),
+        ("T1078", "Valid Accounts"),
+    ]
+    assert all(t["confidence"] == 30 for t in techniques)
+    assert {"defense-evasion", "persistence"} <= {
+        p["phase_name"] for t in techniques for p in t["kill_chain_phases"]
+    }
+    assert output.tally.dropped["attack-pattern-tactic"] == 1
+    assert output.tally.dropped["unknown-technique"] == 1
+    assert output.tally.dropped["merged-duplicate"] == 1

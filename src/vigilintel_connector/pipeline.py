@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from vigilintel_connector.convert.markdown import markdown_contribution
 from vigilintel_connector.convert.report_json import json_contribution
 from vigilintel_connector.log import Logger
+from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
 from vigilintel_connector.normalise.result import Contribution, NoContent
 from vigilintel_connector.normalise.stix import normalise_contributions, stix_contribution
 from vigilintel_connector.outcome import DayOutcome, DayResult
@@ -34,6 +35,7 @@ class DayOptions:
     languages: tuple[str, ...]
     artefacts: tuple[Artefact, ...]
     excluded_hosts: frozenset[str] = frozenset()
+    confidence: int = DEFAULT_CONFIDENCE
 
 
 Fetch = Callable[[str], bytes]
@@ -97,7 +99,9 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         message = "; ".join(errors + seen)
         return DayResult(day, status, message, paths=list(shas), blob_shas=shas)
     parts = [part for _, part in used]
-    output = normalise_contributions(parts, day, opts.languages, opts.excluded_hosts)
+    output = normalise_contributions(
+        parts, day, opts.languages, opts.excluded_hosts, opts.confidence
+    )
     paths = [p for candidate, _ in used for p in candidate.paths]
     message = f"{output.object_count} objects from {', '.join(paths)}"
     if errors:

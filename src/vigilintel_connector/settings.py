@@ -30,6 +30,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
 from vigilintel_connector.select.candidates import ARTEFACTS, Artefact
 
 DEFAULT_SOURCE = "https://raw.githubusercontent.com/kidrek/VigilIntel/main"
@@ -138,6 +139,13 @@ class VigilIntelSection(BaseModel):
     )
     excluded_hosts: str = Field(
         default="", description="Comma-separated hosts never imported as observables."
+    )
+    confidence: int = Field(
+        default=DEFAULT_CONFIDENCE,
+        ge=0,
+        le=100,
+        description="Confidence (0-100) on every object sent: low, as the data is LLM-generated, "
+        "so curated data with a higher confidence is never overwritten.",
     )
     dry_run: bool = Field(
         default=False, description="Process and log, but send nothing and keep the state."

@@ -17,6 +17,7 @@ from vigilintel_connector.vocabulary import is_placeholder_name
 
 _VALIDATOR = ValidationOptions(version="2.1", strict=False)
 _REF_KEYS = re.compile(r"_refs?$")
+TECHNIQUE_ID = re.compile(r"\bT\d{4}\b")
 
 
 def referenced_ids(obj: dict[str, Any]) -> list[str]:
@@ -61,7 +62,10 @@ def assert_clean_bundle(bundle: dict[str, Any], day: dt.date) -> None:
             assert not is_placeholder_name(obj["name"]), obj
         if kind == "attack-pattern":
             assert not re.match(r"^TA\d{4}", obj["name"]), obj
-            assert re.fullmatch(r"T\d{4}(\.\d{3})?", obj.get("x_mitre_id", "T0000")), obj
+            assert re.fullmatch(r"T\d{4}(\.\d{3})?", obj["x_mitre_id"]), obj
+            assert not TECHNIQUE_ID.search(obj["name"]), "named by ATT&CK, never by its code"
+        if "created_by_ref" in obj or kind == "relationship":
+            assert isinstance(obj.get("confidence"), int) and 0 <= obj["confidence"] <= 100, obj
         if kind in ("ipv4-addr", "ipv6-addr"):
             assert ipaddress.ip_address(obj["value"]).is_global, obj
         for key in ("value", "pattern"):

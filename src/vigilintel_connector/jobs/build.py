@@ -42,4 +42,4 @@ def build_upstream(settings: Settings, logger: Logger) -> Upstream:
 
 def day_options(settings: Settings) -> DayOptions:
     vi = settings.vigilintel
-    return DayOptions(vi.languages, vi.artefacts, vi.excluded_host_set)
+    return DayOptions(vi.languages, vi.artefacts, vi.excluded_host_set, vi.confidence)

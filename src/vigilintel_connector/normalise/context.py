@@ -8,13 +8,24 @@ from typing import Any
 from vigilintel_connector.normalise.result import Tally
 from vigilintel_connector.normalise.text import midnight
 
+# How much OpenCTI should trust LLM-generated intelligence (0-100): below what curated sources
+# (ATT&CK, analysts) carry, so an upsert from VigilIntel never overwrites their fields.
+DEFAULT_CONFIDENCE = 30
+
 
 class DayContext:
     """Shared by every cleaning step of a day: its settings, the tally, and the id map that lets
     relationships and notes follow their targets to their new ids (or learn they are gone)."""
 
-    def __init__(self, day: dt.date, languages: tuple[str, ...], excluded: frozenset[str]) -> None:
+    def __init__(
+        self,
+        day: dt.date,
+        languages: tuple[str, ...],
+        excluded: frozenset[str],
+        confidence: int = DEFAULT_CONFIDENCE,
+    ) -> None:
         self.day = day
+        self.confidence = confidence
         self.languages = languages
         self.excluded = excluded
         self.fallback = midnight(day)

@@ -67,7 +67,7 @@ _SCO_ID_PROPERTIES = {
 OBSERVABLE_TYPES = frozenset(_SCO_ID_PROPERTIES)
 
 
-def author() -> dict[str, Any]:
+def author(confidence: int) -> dict[str, Any]:
     return {
         "type": "identity",
         "spec_version": "2.1",
@@ -80,6 +80,7 @@ def author() -> dict[str, Any]:
         "(https://github.com/kidrek/VigilIntel), CC BY-NC 4.0.",
         "contact_information": "https://github.com/kidrek/VigilIntel",
         "object_marking_refs": [TLP_CLEAR["id"]],
+        "confidence": confidence,
     }
 
 

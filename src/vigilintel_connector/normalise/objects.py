@@ -22,7 +22,8 @@ from vigilintel_connector.normalise.observables import (
 )
 from vigilintel_connector.normalise.properties import common
 from vigilintel_connector.normalise.text import timestamp
-from vigilintel_connector.terms import CVE, TACTIC, TECHNIQUE, TECHNIQUE_PATTERN
+from vigilintel_connector.resolve import attack
+from vigilintel_connector.terms import CVE, TACTIC, TECHNIQUE
 from vigilintel_connector.vocabulary import is_placeholder_name, is_upstream_author
 
 NAMED_TYPES = frozenset(
@@ -34,7 +35,6 @@ NAMED_TYPES = frozenset(
 _CPE23 = re.compile(r"cpe:2\.3:[aho*\-](?::(?:[^:\s\\]|\\.)+){10}")
 _SIMPLE_PATTERN = re.compile(r"^\[\s*([a-z0-9-]+):value\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]$")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
-_TECHNIQUE_PREFIX = re.compile(rf"^(?:ATT&CK\s+)?{TECHNIQUE_PATTERN}\s*[-:\u2013]?\s*")
 
 
 def clean_object(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
@@ -80,8 +80,8 @@ def _clean_named(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
     clean = common(obj, ctx, sdo=True)
     clean["name"] = re.sub(r"\s+", " ", name).strip()
     kind = obj["type"]
-    if kind == "attack-pattern" and not _technique(clean, ctx):
-        ctx.remove(obj, "attack-pattern-tactic")
+    if kind == "attack-pattern" and (reason := _technique(clean, ctx)):
+        ctx.remove(obj, reason)
         return None
     if kind == "vulnerability":
         if CVE.fullmatch(clean["name"]):
@@ -94,26 +94,44 @@ def _clean_named(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
     return identified(clean, ids.sdo_id(clean), obj, ctx)
 
 
-def _technique(clean: dict[str, Any], ctx: DayContext) -> bool:
-    """ATT&CK techniques keyed by their T-id; False for tactics (TA####), which are not."""
+def _technique(clean: dict[str, Any], ctx: DayContext) -> str | None:
+    """An ATT&CK technique under ATT&CK's own name and phases; the reason to drop it (a tactic,
+    or an id the catalog does not know) otherwise."""
     texts = [clean["name"]] + [
         str(r.get("external_id", "")) for r in clean.get("external_references", [])
     ]
-    technique = next((m.group(1) for t in texts if (m := TECHNIQUE.search(t))), None)
-    if technique is None:
-        return not any(TACTIC.search(t) for t in texts)
-    descriptive = _TECHNIQUE_PREFIX.sub("", clean["name"]).strip(" ()-")
-    if descriptive.isupper():
-        descriptive = descriptive.title()
-    if (descriptive or technique) != clean["name"]:
-        ctx.changed("attack-pattern-name")
-    clean["name"] = descriptive or technique
-    clean["x_mitre_id"] = technique
+    mitre_id = next((m.group(1) for t in texts if (m := TECHNIQUE.search(t))), None)
+    if mitre_id is None and any(TACTIC.search(t) for t in texts):
+        return "attack-pattern-tactic"
+    known = attack.technique(mitre_id) if mitre_id else attack.technique_named(clean["name"])
+    if known is None:
+        return "unknown-technique"
+    if clean["name"] != known.name:
+        ctx.changed("resolved:attack-pattern")
+    clean["name"] = known.name
+    clean["x_mitre_id"] = known.mitre_id
+    if known.phases:
+        clean["kill_chain_phases"] = [
+            {"kill_chain_name": "mitre-attack", "phase_name": phase} for phase in known.phases
+        ]
     others = [r for r in clean.get("external_references", []) if r["source_name"] != "mitre-attack"]
-    url = f"https://attack.mitre.org/techniques/{technique.replace('.', '/')}/"
-    mitre = {"source_name": "mitre-attack", "external_id": technique, "url": url}
+    mitre = {"source_name": "mitre-attack", "external_id": known.mitre_id, "url": known.url}
     clean["external_references"] = [mitre, *others]
-    return True
+    return None
+
+
+def parent_technique(child: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
+    """The technique a sub-technique belongs to, as ATT&CK names it."""
+    known = attack.technique(child["x_mitre_id"])
+    parent = attack.technique(known.parent) if known and known.parent else None
+    if parent is None:
+        return None
+    shell = {
+        "type": "attack-pattern", "id": f"attack-pattern--parent-{parent.mitre_id}",
+        "name": parent.name, "created": child["created"], "modified": child["modified"],
+        "external_references": [{"source_name": "mitre-attack", "external_id": parent.mitre_id}],
+    }  # fmt: skip
+    return _clean_named(shell, ctx)
 
 
 def _clean_observable(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:

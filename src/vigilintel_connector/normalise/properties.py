@@ -47,6 +47,7 @@ def common(obj: dict[str, Any], ctx: DayContext, *, sdo: bool) -> dict[str, Any]
         modified = timestamp(obj.get("modified"), ctx.fallback)
         clean["created"], clean["modified"] = created, max(created, modified)
         clean["created_by_ref"] = ids.AUTHOR_ID
+        clean["confidence"] = ctx.confidence
         for key in _TIMESTAMPS:
             if key in clean:
                 clean[key] = timestamp(clean[key], ctx.fallback)

@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vigilintel_connector.normalise import ids
-from vigilintel_connector.normalise.context import DayContext
+from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE, DayContext
 from vigilintel_connector.normalise.links import clean_link
-from vigilintel_connector.normalise.objects import clean_object
+from vigilintel_connector.normalise.objects import clean_object, parent_technique
 from vigilintel_connector.normalise.properties import clean_refs, unique_refs
 from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent, Tally
 from vigilintel_connector.normalise.text import join_languages, keep_languages, midnight, timestamp
@@ -52,12 +52,13 @@ def normalise_day(
     day: dt.date,
     languages: tuple[str, ...],
     excluded_hosts: frozenset[str] = frozenset(),
+    confidence: int = DEFAULT_CONFIDENCE,
 ) -> DayBundle:
     """One day's upstream bundles (one per language in era A) → one clean bundle."""
     tally = Tally()
     objects = _merge_translations(bundles, languages, tally)
     return normalise_contributions(
-        [Contribution("stix", objects, tally)], day, languages, excluded_hosts
+        [Contribution("stix", objects, tally)], day, languages, excluded_hosts, confidence
     )
 
 
@@ -66,10 +67,11 @@ def normalise_contributions(
     day: dt.date,
     languages: tuple[str, ...],
     excluded_hosts: frozenset[str] = frozenset(),
+    confidence: int = DEFAULT_CONFIDENCE,
 ) -> DayBundle:
     """Every artefact's part of a day → one clean bundle: objects meet on their deterministic
     ids and are merged field by field, in the order the parts are given."""
-    ctx = DayContext(day, languages, excluded_hosts)
+    ctx = DayContext(day, languages, excluded_hosts, confidence)
     for contribution in contributions:
         ctx.tally.update(contribution.tally)
     everything = [o for c in contributions for o in c.objects]
@@ -92,6 +94,7 @@ def normalise_contributions(
             clean = clean_object(obj, ctx)
             if clean is not None:
                 _emit(emitted, obj, clean, ctx, origin)
+    _link_subtechniques(emitted, ctx)
     report_id = ids.sdo_id(_report_shell(day))
     # Relationships first: topic reports and notes may reference them.
     links.sort(key=lambda pair: pair[1].get("type") != "relationship")
@@ -101,10 +104,34 @@ def normalise_contributions(
             _emit(emitted, obj, clean, ctx, origin)
     summaries = [c.description for c in contributions if c.artefact != "stix"]
     report = _daily_report(day, dailies, summaries, emitted, ctx)
-    content = [ids.author(), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
+    content = [ids.author(confidence), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
     bundle = {"type": "bundle", "id": ids.bundle_id(day.isoformat(), content), "objects": content}
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
     return DayBundle(bundle, ctx.tally, provenance)
+
+
+def _link_subtechniques(emitted: dict[str, dict[str, Any]], ctx: DayContext) -> None:
+    """Each sub-technique linked to its technique (added when the day does not name it)."""
+    for child in [o for o in emitted.values() if "." in o.get("x_mitre_id", "")]:
+        parent = parent_technique(child, ctx)
+        if parent is None:
+            continue
+        if parent["id"] not in emitted:
+            emitted[parent["id"]] = parent
+            ctx.changed("added:parent-technique")
+        ctx.origins.setdefault(parent["id"], set()).update(ctx.origins[child["id"]])
+        link = {
+            "type": "relationship", "id": f"relationship--{child['id']}",
+            "created": child["created"], "modified": child["modified"],
+            "relationship_type": "subtechnique-of",
+            "source_ref": child["id"], "target_ref": parent["id"],
+        }  # fmt: skip
+        ctx.new_ids[child["id"]], ctx.new_ids[parent["id"]] = child["id"], parent["id"]
+        clean = clean_link(link, "", ctx)
+        if clean is not None and clean["id"] not in emitted:
+            emitted[clean["id"]] = clean
+            ctx.changed("added:subtechnique-of")
+            ctx.origins.setdefault(clean["id"], set()).update(ctx.origins[child["id"]])
 
 
 def _merge_translations(
@@ -233,6 +260,7 @@ def _daily_report(
             "created": stamp,
             "modified": stamp,
             "created_by_ref": ids.AUTHOR_ID,
+            "confidence": ctx.confidence,
             "description": keep_languages(description, ctx.languages),
             "report_types": ["threat-report"],
             "object_refs": [ids.AUTHOR_ID, *emitted],

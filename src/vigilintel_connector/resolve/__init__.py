@@ -1,0 +1,1 @@
+"""Names resolved against the field's catalogs (the MISP galaxies, bundled in their package)."""

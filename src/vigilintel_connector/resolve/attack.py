@@ -1,0 +1,63 @@
+"""ATT&CK techniques as MITRE names them, from the MISP galaxy ``mitre-attack-pattern``.
+
+OpenCTI keys an attack-pattern on its ATT&CK id and lets an import overwrite its name: sending
+``T1078`` as a name would rename the platform's "Valid Accounts". Every technique therefore takes
+ATT&CK's own name and kill-chain phases; an id the catalog does not know is not sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+
+@dataclass(frozen=True, slots=True)
+class Technique:
+    mitre_id: str
+    name: str
+    phases: tuple[str, ...]
+
+    @property
+    def parent(self) -> str | None:
+        return self.mitre_id.split(".")[0] if "." in self.mitre_id else None
+
+    @property
+    def url(self) -> str:
+        return f"https://attack.mitre.org/techniques/{self.mitre_id.replace('.', '/')}/"
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, Technique]:
+    """Built once per process (~1,200 techniques, a few milliseconds)."""
+    path = files("pymispgalaxies") / "data/misp-galaxy/clusters/mitre-attack-pattern.json"
+    found: dict[str, Technique] = {}
+    for value in json.loads(path.read_text(encoding="utf-8"))["values"]:
+        meta = value.get("meta") or {}
+        mitre_id = meta.get("external_id")
+        if not isinstance(mitre_id, str) or "revoked" in str(meta.get("status", "")):
+            continue
+        name = str(value["value"]).rsplit(" - ", 1)[0].strip()
+        # "attack-Windows:defense-evasion" → "defense-evasion"; the retired PRE-ATT&CK is left out.
+        phases = [
+            chain.split(":", 1)[1]
+            for chain in meta.get("kill_chain") or []
+            if isinstance(chain, str) and ":" in chain and not chain.startswith("pre-attack")
+        ]
+        found[mitre_id] = Technique(mitre_id, name, tuple(dict.fromkeys(phases)))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, Technique]:
+    return {t.name.lower(): t for t in _catalog().values()}
+
+
+def technique(mitre_id: str) -> Technique | None:
+    return _catalog().get(mitre_id.upper())
+
+
+def technique_named(name: str) -> Technique | None:
+    """A technique written by its name alone ("Valid Accounts")."""
+    return _by_name().get(" ".join(name.split()).lower())
