@@ -55,7 +55,11 @@ _PLACEHOLDERS = frozenset(
 _PLACEHOLDER_PREFIXES = (
     "n/a ", "n/a(", "unknown ", "unknown(", "inconnu ", "not specified ", "multiple ", "various ",
     "non attribu", "non identifi", "non spécifi", "non specifi", "unattributed", "unidentified",
+    "non applicable", "non connu", "non nomm", "non divulgu", "groupe cybercriminel",
+    "acteur non", "acteurs non", "groupe non",
 )  # fmt: skip
+# Remarks that make any name a placeholder wherever they stand ("X (non nommé)").
+_PLACEHOLDER_PARTS = ("(non nomm", "(unnamed", "(non identifi", "(unidentified")
 _PLACEHOLDER_PATTERN = re.compile(r"unc?x{3,}|cve-x+-x+|t?x{4}")
 
 
@@ -67,6 +71,7 @@ def is_placeholder_name(name: object) -> bool:
     return (
         folded in _PLACEHOLDERS
         or folded.startswith(_PLACEHOLDER_PREFIXES)
+        or any(part in folded for part in _PLACEHOLDER_PARTS)
         or bool(_PLACEHOLDER_PATTERN.fullmatch(folded))
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.shared import (
     classify,
+    locations,
     observable_with_indicator,
     techniques,
     vulnerability,
@@ -144,6 +145,7 @@ def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
     refs += _indicators(b, _field(entry, "indicators", "indicator_of_compromise"), actor)
     refs += techniques(b, entry.get("mitre_ttps"), actor)
     title = b.text(_field(entry, "title", "titre")) or "Threat"
+    refs += locations(b, f"{title}\n{b.text(entry.get('description'))}")
     _note(
         b, title,
         [("", b.text(entry.get("description"))),
@@ -184,6 +186,9 @@ def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
         b.relate(incident, "targets", identity)
         b.relate(incident, "attributed-to", actor)
         refs += [identity, incident]
+        for location in locations(b, f"{description}\n{sector}\n{b.text(entry.get('country'))}"):
+            b.relate(incident, "targets", location)
+            refs.append(location)
     refs += techniques(b, entry.get("mitre_ttps"), actor)
     _note(b, f"Breach: {b.text(victim) or 'unnamed victim'}", [("", description)], refs, entry)
 
@@ -213,12 +218,13 @@ def _convert_vulnerability(b: Builder, entry: dict[str, Any]) -> None:
 
 def _convert_geopolitics(b: Builder, entry: dict[str, Any]) -> None:
     theme = b.text(entry.get("theme")) or "Geopolitics"
+    description = b.text(entry.get("description"))
     _note(
         b, f"Geopolitics: {theme}",
-        [("", b.text(entry.get("description"))),
+        [("", description),
          ("Sector", b.text(_field(entry, "sector", "secteur"))),
          ("Recommendations", b.text(entry.get("recommandations")))],
-        [], entry,
+        locations(b, f"{theme}\n{description}"), entry,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from vigilintel_connector.convert import markdown_fields as fields
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.markdown_tree import Section, Table, fold, parse
 from vigilintel_connector.convert.shared import (
+    locations,
     observable_with_indicator,
     techniques,
     vulnerability,
@@ -118,6 +119,7 @@ def _article(b: Builder, article: Section) -> None:
     text = article.text()
     for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
         refs.append(vulnerability(b, cve))
+    refs.extend(locations(b, f"{article.title}\n{text}"))
     refs.extend(techniques(b, text, only_actor))
     body = "\n\n".join(
         f"## {heading}\n{content}" if heading else content
@@ -182,6 +184,8 @@ def _victim_row(b: Builder, victim: str, record: dict[str, str]) -> None:
         description=description or None, incident_type="data-breach",
     )  # fmt: skip
     b.relate(incident, "targets", identity)
+    for location in locations(b, " ".join(record.values())):
+        b.relate(incident, "targets", location)
 
 
 def _whole_text(b: Builder, root: Section) -> None:

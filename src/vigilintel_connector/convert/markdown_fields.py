@@ -15,6 +15,7 @@ import ioc_fanger
 
 from vigilintel_connector.convert.markdown_tree import Section, fold, inline_parts, plain
 from vigilintel_connector.normalise.observables import is_plausible_domain
+from vigilintel_connector.resolve import entities
 from vigilintel_connector.terms import HASH_BY_LENGTH
 from vigilintel_connector.vocabulary import is_placeholder_name
 
@@ -164,36 +165,14 @@ def actor_names(text: str, *, strict: bool) -> list[tuple[str, list[str]]]:
     if any(marker in text.lower() for marker in _NOT_A_NAME):
         return []
     found = []
-    for part in _split_top_level(text, ",;/"):
-        name, remarks = _outside_and_inside_parentheses(part)
-        name = name.strip().rstrip(_TRAILING).strip()
-        if not is_name(name) or (strict and not _looks_like_a_name(name)):
-            continue
-        aliases = [a for inner in remarks for a, _ in actor_names(inner, strict=True)]
-        found.append((name, list(dict.fromkeys(a for a in aliases if a != name))))
+    for part in entities.top_level(text, "/"):
+        for name, aliases in entities.split_name(part):
+            name = name.rstrip(_TRAILING).strip()
+            if not is_name(name) or (strict and not _looks_like_a_name(name)):
+                continue
+            kept = [a for a in aliases if a != name and _is_alias(a, strict)]
+            found.append((name, list(dict.fromkeys(kept))))
     return found
-
-
-def _outside_and_inside_parentheses(text: str) -> tuple[str, list[str]]:
-    """``Android Void (Vo1d) (backdoor)`` → ``Android Void``, [``Vo1d``, ``backdoor``]."""
-    outside: list[str] = []
-    groups: list[str] = []
-    depth = 0
-    for char in text:
-        if char == "(":
-            depth += 1
-            if depth == 1:
-                groups.append("")
-                continue
-        elif char == ")" and depth:
-            depth -= 1
-            if depth == 0:
-                continue
-        if depth:
-            groups[-1] += char
-        else:
-            outside.append(char)
-    return "".join(outside), groups
 
 
 def is_name(name: str) -> bool:
@@ -208,25 +187,15 @@ def is_name(name: str) -> bool:
     return not any(w.lower().strip("'\u2019") in _STOPWORDS for w in words)
 
 
+def _is_alias(name: str, strict: bool) -> bool:
+    if not is_name(name) or not any(c.isalpha() for c in name):
+        return False
+    return _looks_like_a_name(name) or not strict
+
+
 def _looks_like_a_name(name: str) -> bool:
     """Prose capitalises its first word too: a name also has a second capital or a digit."""
     return sum(c.isupper() for c in name) >= 2 or any(c.isdigit() for c in name)
-
-
-def _split_top_level(text: str, separators: str) -> list[str]:
-    parts, depth, current = [], 0, []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        if depth == 0 and char in separators:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
 
 
 def cell(record: dict[str, str], *keys: str) -> str | None:

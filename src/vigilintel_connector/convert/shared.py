@@ -13,6 +13,7 @@ from typing import Any
 
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.normalise.observables import refang
+from vigilintel_connector.resolve.places import countries_in
 from vigilintel_connector.terms import HASH_BY_LENGTH, HASH_LENGTHS, TECHNIQUE
 
 
@@ -38,6 +39,20 @@ def techniques(b: Builder, value: object, actor: str | None) -> list[str]:
             b.relate(actor, "uses", oid)
             found.append(oid)
     return found
+
+
+def locations(b: Builder, text: str) -> list[str]:
+    """A location for each country the text names (English or French)."""
+    return [
+        b.add(
+            "location",
+            country.iso,
+            name=country.name,
+            country=country.iso,
+            x_opencti_location_type="Country",
+        )
+        for country in countries_in(text)
+    ]
 
 
 def vulnerability(b: Builder, cve: str, **props: Any) -> str:

@@ -70,6 +70,33 @@ def _clean_relationship(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] 
         return None
     clean = common(obj, ctx, sdo=True)
     clean["source_ref"], clean["target_ref"] = new_source, new_target
-    clean["relationship_type"] = str(obj.get("relationship_type", "related-to")).lower()
+    kind = str(obj.get("relationship_type", "related-to")).lower()
+    if not _allowed(kind, new_source, new_target):
+        ctx.changed(f"relationship-type:{kind}-to-related-to")
+        kind = "related-to"  # the endpoint's resolved type does not take that relation
+    clean["relationship_type"] = kind
     clean["id"] = ids.relationship_id(clean)
     return clean
+
+
+_ACTORS = frozenset({"threat-actor", "intrusion-set", "campaign"})
+_CAPABILITIES = frozenset({"attack-pattern", "malware", "tool", "infrastructure"})
+_TARGETS = frozenset({"identity", "location", "vulnerability", "infrastructure"})
+# (source types, target types) a relationship type takes, after entity resolution; the types
+# the connector does not make are not policed.
+_ALLOWED = {
+    "uses": (_ACTORS | {"malware", "incident", "attack-pattern"}, _CAPABILITIES),
+    "targets": (_ACTORS | {"attack-pattern", "malware", "tool", "incident"}, _TARGETS),
+    "attributed-to": (
+        frozenset({"campaign", "intrusion-set", "incident"}),
+        frozenset({"threat-actor", "intrusion-set", "campaign"}),
+    ),
+    "indicates": (frozenset({"indicator"}), _ACTORS | _CAPABILITIES | {"incident"}),
+}
+
+
+def _allowed(kind: str, source: str, target: str) -> bool:
+    allowed = _ALLOWED.get(kind)
+    if allowed is None:
+        return True
+    return source.split("--")[0] in allowed[0] and target.split("--")[0] in allowed[1]

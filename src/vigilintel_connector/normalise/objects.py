@@ -6,6 +6,7 @@ every target has its new id (see ``normalise.links``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -21,8 +22,8 @@ from vigilintel_connector.normalise.observables import (
     refang,
 )
 from vigilintel_connector.normalise.properties import common
-from vigilintel_connector.normalise.text import timestamp
-from vigilintel_connector.resolve import attack
+from vigilintel_connector.normalise.text import parse_time, timestamp
+from vigilintel_connector.resolve import attack, entities, warninglists
 from vigilintel_connector.terms import CVE, TACTIC, TECHNIQUE
 from vigilintel_connector.vocabulary import is_placeholder_name, is_upstream_author
 
@@ -32,13 +33,58 @@ NAMED_TYPES = frozenset(
         "malware", "campaign", "infrastructure", "incident", "course-of-action", "location",
     }
 )  # fmt: skip
+_RESOLVED_TYPES = frozenset({"threat-actor", "intrusion-set", "tool", "malware"})
+# What an actor or software keeps when the catalog gives it another type.
+_SHARED_PROPERTIES = frozenset(
+    {"id", "created", "modified", "name", "description", "labels", "external_references",
+     "object_marking_refs", "created_by_ref", "confidence", "first_seen", "last_seen"}
+)  # fmt: skip
 _CPE23 = re.compile(r"cpe:2\.3:[aho*\-](?::(?:[^:\s\\]|\\.)+){10}")
 _SIMPLE_PATTERN = re.compile(r"^\[\s*([a-z0-9-]+):value\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]$")
+_HASH_PATTERN = re.compile(r"^\[file:hashes\.'[A-Za-z0-9-]+'\s*=\s*'([0-9a-fA-F]+)'\]$")
+INDICATOR_VALIDITY = dt.timedelta(days=90)
+INDICATOR_SCORE = 50
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 
-def clean_object(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
-    """Everything but the links and the daily report; None when removed or replaced."""
+def clean_object(obj: dict[str, Any], ctx: DayContext) -> list[dict[str, Any]]:
+    """Everything but the links and the daily report; empty when removed or replaced. An actor
+    or software name may stand for several entities (a comma list): one object each."""
+    if obj.get("type") in _RESOLVED_TYPES and isinstance(obj.get("name"), str):
+        return _resolved(obj, ctx)
+    clean = _clean_one(obj, ctx)
+    return [clean] if clean is not None else []
+
+
+def _resolved(obj: dict[str, Any], ctx: DayContext) -> list[dict[str, Any]]:
+    """Actors and software under the catalogs' canonical names and types."""
+    aliases = [a for a in obj.get("aliases") or [] if isinstance(a, str)]
+    members = entities.resolve(obj["type"], obj["name"], aliases)
+    if not members:
+        ctx.remove(obj, "placeholder-name")
+        return []
+    if len(members) > 1:
+        ctx.changed(f"split:{obj['type']}-list")
+    emitted = []
+    for member in members:
+        shell = dict(obj)
+        if member.kind != obj["type"]:
+            shell = {k: v for k, v in obj.items() if k in _SHARED_PROPERTIES}
+            ctx.changed(f"retyped:{member.kind}")
+        shell.update({"type": member.kind, "name": member.name, "aliases": list(member.aliases)})
+        if member.kind == "malware":
+            shell["is_family"] = True
+        if member.from_catalog:
+            ctx.changed(f"resolved:{member.kind}")
+        clean = _clean_named(shell, ctx)
+        if clean is not None:
+            emitted.append(clean)
+    if emitted:
+        ctx.new_ids[obj.get("id", "")] = emitted[0]["id"]
+    return emitted
+
+
+def _clean_one(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
     kind = obj.get("type")
     if kind == "marking-definition":
         ctx.remove(obj, "replaced-marking")
@@ -203,6 +249,13 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
             ctx.remove(obj, reason)
             return None
         refanged = f"[{kind}:value = '{value}']"
+        listed = warninglists.benign_list(kind, value)
+    else:
+        hashed = _HASH_PATTERN.match(refanged)
+        listed = warninglists.benign_list("file", hashed.group(1)) if hashed else None
+    if listed:
+        ctx.remove(obj, f"warninglist:{listed}")  # the observable stays; no indicator
+        return None
     if run_validator(refanged, stix_version="2.1"):
         ctx.remove(obj, "invalid-pattern")
         return None
@@ -210,6 +263,10 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
     clean["pattern"] = refanged
     clean.setdefault("pattern_type", "stix")
     clean["valid_from"] = timestamp(obj.get("valid_from"), ctx.fallback)
+    # News IoCs go stale: valid for a while from the day they were reported, scored as such.
+    until = (parse_time(clean["valid_from"]) or ctx.fallback) + INDICATOR_VALIDITY
+    clean["valid_until"] = timestamp(None, until)
+    clean.setdefault("x_opencti_score", INDICATOR_SCORE)
     for field in ("name", "description"):
         if isinstance(clean.get(field), str):
             clean[field] = refang(clean[field])

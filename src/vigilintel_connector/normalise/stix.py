@@ -91,8 +91,7 @@ def normalise_contributions(
             if kind in _LINK_TYPES or (kind == "report" and obj is not daily):
                 links.append((origin, obj))
                 continue
-            clean = clean_object(obj, ctx)
-            if clean is not None:
+            for clean in clean_object(obj, ctx):
                 _emit(emitted, obj, clean, ctx, origin)
     _link_subtechniques(emitted, ctx)
     report_id = ids.sdo_id(_report_shell(day))
@@ -164,7 +163,7 @@ def _emit(
     ctx: DayContext,
     origin: str,
 ) -> None:
-    ctx.new_ids[upstream.get("id", "")] = clean["id"]
+    ctx.new_ids.setdefault(upstream.get("id", ""), clean["id"])
     ctx.origins.setdefault(clean["id"], set()).add(origin)
     existing = emitted.get(clean["id"])
     if existing is None:

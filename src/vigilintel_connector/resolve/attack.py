@@ -7,10 +7,10 @@ ATT&CK's own name and kill-chain phases; an id the catalog does not know is not 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
+
+from vigilintel_connector.resolve.catalogs import galaxy
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +31,8 @@ class Technique:
 @lru_cache(maxsize=1)
 def _catalog() -> dict[str, Technique]:
     """Built once per process (~1,200 techniques, a few milliseconds)."""
-    path = files("pymispgalaxies") / "data/misp-galaxy/clusters/mitre-attack-pattern.json"
     found: dict[str, Technique] = {}
-    for value in json.loads(path.read_text(encoding="utf-8"))["values"]:
+    for value in galaxy("mitre-attack-pattern"):
         meta = value.get("meta") or {}
         mitre_id = meta.get("external_id")
         if not isinstance(mitre_id, str) or "revoked" in str(meta.get("status", "")):

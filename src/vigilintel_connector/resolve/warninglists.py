@@ -1,0 +1,88 @@
+"""Values the MISP warning lists know as benign: they stay observables but never indicators.
+
+An LLM reading the news lists the sites an article mentions among its "IoCs": vendor blogs,
+URL shorteners, public resolvers, universities, banks. The lists chosen are those whose entries
+are benign by nature; the large popularity rankings are left out (a popular site can be
+compromised), but for the thousand most visited names (Cisco's top 1000).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from vigilintel_connector.resolve.catalogs import warninglist
+
+CHOSEN = (
+    "empty-hashes", "common-ioc-false-positive", "rfc6761", "public-dns-v4", "public-dns-v6",
+    "url-shortener", "security-provider-blogpost", "whats-my-ip", "university_domains",
+    "bank-website", "cisco_top1000",
+)  # fmt: skip
+
+
+@dataclass
+class _Index:
+    exact: dict[str, str] = field(default_factory=dict)  # value → list name
+    suffixes: dict[str, str] = field(default_factory=dict)  # host suffix → list name
+    networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = field(
+        default_factory=list
+    )
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    index = _Index()
+    for name in CHOSEN:
+        data = warninglist(name)
+        if data is None:
+            continue
+        kind = data.get("type")
+        for entry in data.get("list") or []:
+            value = str(entry).strip().lower()
+            if kind == "cidr" and "/" in value:
+                try:
+                    index.networks.append((ipaddress.ip_network(value, strict=False), name))
+                except ValueError:
+                    continue
+            elif kind == "hostname":
+                index.suffixes.setdefault(value.lstrip("."), name)
+            else:
+                index.exact.setdefault(value, name)
+    return index
+
+
+def _host_list(host: str, index: _Index) -> str | None:
+    if host in index.exact:
+        return index.exact[host]
+    labels = host.split(".")
+    for start in range(len(labels) - 1):
+        listed = index.suffixes.get(".".join(labels[start:]))
+        if listed:
+            return listed
+    return None
+
+
+def benign_list(kind: str, value: str) -> str | None:
+    """The chosen warning list that knows ``value`` (an observable of STIX type ``kind``, or a
+    hash), or None."""
+    index = _index()
+    value = value.strip().lower()
+    if kind == "domain-name":
+        return _host_list(value, index)
+    if kind == "url":
+        try:
+            host = (urlsplit(value).hostname or "").lower()
+        except ValueError:
+            return None
+        return _host_list(host, index) if host else None
+    if kind in ("ipv4-addr", "ipv6-addr"):
+        if value in index.exact:
+            return index.exact[value]
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            return None
+        return next((n for net, n in index.networks if address in net), None)
+    return index.exact.get(value)
