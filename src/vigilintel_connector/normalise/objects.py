@@ -81,6 +81,7 @@ def _resolved(obj: dict[str, Any], ctx: DayContext) -> list[dict[str, Any]]:
             emitted.append(clean)
     if emitted:
         ctx.new_ids[obj.get("id", "")] = emitted[0]["id"]
+        ctx.changed("added:split-member", len(emitted) - 1)
     return emitted
 
 
