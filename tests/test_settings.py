@@ -107,3 +107,26 @@ def test_unreadable_yaml_is_a_config_error(clean_env, tmp_path, capsys):
     (tmp_path / "config.yml").write_text("vigilintel: [unclosed\n")
     assert main(["export"]) == 2
     assert "config.yml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "artefacts"),
+    [
+        ("auto", ("stix", "json", "markdown")),
+        ("markdown, stix", ("stix", "markdown")),
+        ("JSON", ("json",)),
+    ],
+)
+def test_source_formats_is_the_list_of_artefacts_to_merge(clean_env, value, artefacts):
+    clean_env.setenv("VIGILINTEL_SOURCE_FORMATS", value)
+    assert load_settings().vigilintel.artefacts == artefacts
+
+
+@pytest.mark.parametrize("value", ["pdf", "stix,stix", ""])
+def test_unknown_or_repeated_artefacts_are_refused(clean_env, value):
+    clean_env.setenv("VIGILINTEL_SOURCE_FORMATS", value)
+    if value == "":  # empty is ignored, like every empty variable: the default applies
+        assert load_settings().vigilintel.artefacts == ("stix", "json", "markdown")
+        return
+    with pytest.raises(ConfigError, match="VIGILINTEL_SOURCE_FORMATS"):
+        load_settings()

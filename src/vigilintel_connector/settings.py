@@ -20,6 +20,7 @@ from pydantic import (
     HttpUrl,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -36,6 +37,16 @@ from vigilintel_connector.select.candidates import ARTEFACTS, Artefact
 DEFAULT_SOURCE = "https://raw.githubusercontent.com/kidrek/VigilIntel/main"
 DEFAULT_LISTING_URL = "https://api.github.com/repos/kidrek/VigilIntel/git/trees/main?recursive=1"
 LANGUAGES = ("fr", "en")
+
+
+_CHOICES = {
+    "language": (LANGUAGES, "one of: fr, en, fr,en"),
+    "source_formats": (ARTEFACTS, "auto or a comma-separated list of: stix, json, markdown"),
+}
+
+
+def _comma_list(value: str) -> list[str]:
+    return [part.strip().lower() for part in value.split(",") if part.strip()]
 
 
 class ConfigError(Exception):
@@ -151,27 +162,22 @@ class VigilIntelSection(BaseModel):
         default=False, description="Process and log, but send nothing and keep the state."
     )
 
-    @field_validator("language", mode="before")
+    @field_validator("language", "source_formats", mode="before")
     @classmethod
-    def _language(cls, value: object) -> object:
+    def _choices(cls, value: object, info: ValidationInfo) -> object:
+        """Comma-separated choices: languages in the order given (the first is primary),
+        artefacts in their merge order."""
         if not isinstance(value, str):
             return value
-        parts = [p.strip().lower() for p in value.split(",") if p.strip()]
-        if not parts or any(p not in LANGUAGES for p in parts) or len(set(parts)) != len(parts):
-            raise ValueError("must be one of: fr, en, fr,en")
+        allowed, accepted = _CHOICES[info.field_name]
+        parts = _comma_list(value)
+        if info.field_name == "source_formats" and parts == ["auto"]:
+            parts = list(ARTEFACTS)
+        if not parts or any(p not in allowed for p in parts) or len(set(parts)) != len(parts):
+            raise ValueError(f"must be {accepted}")
+        if info.field_name == "source_formats":
+            parts = [a for a in ARTEFACTS if a in parts]
         return ",".join(parts)
-
-    @field_validator("source_formats", mode="before")
-    @classmethod
-    def _formats(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        parts = [p.strip().lower() for p in value.split(",") if p.strip()]
-        if parts == ["auto"]:
-            return ",".join(ARTEFACTS)
-        if not parts or any(p not in ARTEFACTS for p in parts):
-            raise ValueError("must be auto or a comma-separated list of: stix, json, markdown")
-        return ",".join(a for a in ARTEFACTS if a in parts)
 
     @field_validator("source")
     @classmethod

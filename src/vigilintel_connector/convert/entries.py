@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from stix2.v21.vocab import THREAT_ACTOR_TYPE
+
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.shared import (
     classify,
@@ -21,12 +23,7 @@ from vigilintel_connector.convert.shared import (
 from vigilintel_connector.terms import CVE, hash_algorithm, is_empty
 from vigilintel_connector.vocabulary import is_placeholder_name
 
-_THREAT_ACTOR_TYPES = frozenset(
-    {
-        "activist", "competitor", "crime-syndicate", "criminal", "hacker", "insider-accidental",
-        "insider-disgruntled", "nation-state", "sensationalist", "spy", "terrorist", "unknown",
-    }
-)  # fmt: skip
+_THREAT_ACTOR_TYPES = frozenset(THREAT_ACTOR_TYPE)  # STIX 2.1's open vocabulary
 # Indicator keys of the JSON report that are not hashes (those are named after their algorithm).
 _INDICATOR_KEYS = {
     "url": "url", "ipv4": "ipv4-addr", "ipv6": "ipv6-addr", "domain": "domain-name",
