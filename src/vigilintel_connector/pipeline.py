@@ -27,6 +27,7 @@ from vigilintel_connector.source.documents import (
     parse_json_document,
 )
 from vigilintel_connector.source.http import FetchError
+from vigilintel_connector.source.paths import FileKind
 from vigilintel_connector.source.upstream import ListedFile, Listing, git_blob_sha
 
 
@@ -39,6 +40,8 @@ class DayOptions:
 
 
 Fetch = Callable[[str], bytes]
+# The day's files a person reads; the report links to them on GitHub.
+_DOCUMENTS = frozenset({FileKind.MARKDOWN_REPORT, FileKind.JSON_REPORT})
 
 
 def _contribution(
@@ -99,8 +102,9 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         message = "; ".join(errors + seen)
         return DayResult(day, status, message, paths=list(shas), blob_shas=shas)
     parts = [part for _, part in used]
+    documents = [f.file.path for f in files if f.file.kind in _DOCUMENTS]
     output = normalise_contributions(
-        parts, day, opts.languages, opts.excluded_hosts, opts.confidence
+        parts, day, opts.languages, opts.excluded_hosts, opts.confidence, documents
     )
     paths = [p for candidate, _ in used for p in candidate.paths]
     message = f"{output.object_count} objects from {', '.join(paths)}"

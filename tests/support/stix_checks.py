@@ -51,8 +51,12 @@ def assert_clean_bundle(bundle: dict[str, Any], day: dt.date) -> None:
     assert report["published"] == published
     assert report["id"] == pycti.Report.generate_id(report["name"], published)
     assert day.isoformat() in report["name"]
-    contained = {o["id"] for o in objects if o["type"] not in ("report", "marking-definition")}
+    contained = {
+        o["id"] for o in objects if o["type"] not in ("report", "marking-definition", "note")
+    }
     assert set(report["object_refs"]) == contained
+    for note in (o for o in objects if o["type"] == "note"):
+        assert report["id"] in note["object_refs"], "a note names the report it belongs to"
 
     for obj in objects:
         kind = obj["type"]

@@ -74,7 +74,8 @@ def markdown_contribution(content: bytes, day: dt.date, path: str) -> Contributi
     objects = list(b.objects.values())
     if not any(o["type"] != "relationship" for o in objects):
         raise NoContent("Markdown report without intelligence")
-    return Contribution("markdown", objects, b.tally, _summary(root), warnings)
+    summary = _summary(root) or _titles(articles)
+    return Contribution("markdown", objects, b.tally, summary, warnings, markdown=content)
 
 
 def _is_article(section: Section) -> bool:
@@ -98,6 +99,12 @@ def _summary(root: Section) -> str:
         if fold(section.title).startswith(_SUMMARY_TITLES):
             return "\n\n".join(fields.clean_text(p) for p in section.paragraphs)
     return ""
+
+
+def _titles(articles: list[Section]) -> str:
+    """Layouts without a summary: the day told by its articles' titles."""
+    titles = [fields.clean_text(a.title) for a in articles]
+    return "Articles du jour :\n" + "\n".join(f"- {t}" for t in titles) if titles else ""
 
 
 def _article(b: Builder, article: Section) -> None:

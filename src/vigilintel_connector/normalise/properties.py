@@ -28,6 +28,8 @@ _SCORE_RENAMES = {
     "x_cisa_kev": "x_opencti_cisa_kev",
 }
 _DROPPED_PROPERTIES = ("x_cvss_version", "spec_version")
+_SEVERITIES = frozenset({"CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE"})
+_URL_SEPARATORS = re.compile(r"[\s,;|]+(?=https?://)")
 _TIMESTAMPS = ("first_seen", "last_seen", "valid_from", "start_time", "stop_time")
 _HTTP_URL = re.compile(r"https?://[^\s/]+")
 
@@ -60,12 +62,26 @@ def common(obj: dict[str, Any], ctx: DayContext, *, sdo: bool) -> dict[str, Any]
 
 
 def _coerce_scores(obj: dict[str, Any]) -> None:
+    """Scores as OpenCTI stores them: floats, EPSS as a fraction, severity in its vocabulary."""
     for key in ("x_opencti_cvss_base_score", "x_opencti_epss_score", "x_opencti_epss_percentile"):
         if key in obj:
             try:
-                obj[key] = float(obj[key])
+                obj[key] = float(str(obj[key]).strip().rstrip("%"))
             except (TypeError, ValueError):
                 del obj[key]
+                continue
+            if key != "x_opencti_cvss_base_score" and 1 < obj[key] <= 100:
+                obj[key] = round(obj[key] / 100, 6)  # given in percent
+            limit = 10 if key == "x_opencti_cvss_base_score" else 1
+            if not 0 <= obj[key] <= limit:
+                del obj[key]
+    severity = obj.get("x_opencti_cvss_base_severity")
+    if severity is not None:
+        folded = str(severity).strip().upper()
+        if folded in _SEVERITIES:
+            obj["x_opencti_cvss_base_severity"] = folded
+        else:
+            del obj["x_opencti_cvss_base_severity"]
     if "x_opencti_cisa_kev" in obj:
         value = obj["x_opencti_cisa_kev"]
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -75,6 +91,8 @@ def _coerce_scores(obj: dict[str, Any]) -> None:
 
 
 def _clean_labels(labels: object, kind: str, ctx: DayContext) -> list[str]:
+    if isinstance(labels, str):  # one label, not a list of characters
+        labels = [labels]
     if not isinstance(labels, list):
         return []
     kept: dict[str, str] = {}
@@ -94,7 +112,7 @@ def clean_refs(refs: object, ctx: DayContext) -> list[dict[str, Any]]:
     if not isinstance(refs, list):
         return []
     cleaned = []
-    for ref in refs:
+    for ref in _one_url_each(refs, ctx):
         if not isinstance(ref, dict) or not isinstance(ref.get("source_name"), str):
             ctx.changed("invalid-external-reference")
             continue
@@ -114,6 +132,20 @@ def clean_refs(refs: object, ctx: DayContext) -> list[dict[str, Any]]:
             continue
         cleaned.append(ref)
     return unique_refs(cleaned)
+
+
+def _one_url_each(refs: list[Any], ctx: DayContext) -> list[Any]:
+    """``"url": "https://a, https://b"`` → two references, one URL each."""
+    split = []
+    for ref in refs:
+        url = ref.get("url") if isinstance(ref, dict) else None
+        urls = _URL_SEPARATORS.split(url.strip()) if isinstance(url, str) else []
+        if len(urls) > 1:
+            ctx.changed("joined-urls-split")
+            split.extend({**ref, "url": u.rstrip(",;")} for u in urls)
+        else:
+            split.append(ref)
+    return split
 
 
 def unique_refs(refs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -57,6 +57,7 @@ class Contribution:
     tally: Tally = field(default_factory=Tally)
     description: str = ""  # the artefact's own summary of the day, if it has one
     warnings: list[str] = field(default_factory=list)
+    markdown: bytes | None = None  # the Markdown report itself, for the report's content
 
 
 @dataclass

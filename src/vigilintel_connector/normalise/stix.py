@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vigilintel_connector.normalise import ids
+from vigilintel_connector.normalise.content import attachment, markdown_to_html
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE, DayContext
 from vigilintel_connector.normalise.links import clean_link
 from vigilintel_connector.normalise.objects import clean_object, parent_technique
@@ -24,6 +25,7 @@ from vigilintel_connector.normalise.result import Contribution, DayBundle, NoCon
 from vigilintel_connector.normalise.text import join_languages, keep_languages, midnight, timestamp
 from vigilintel_connector.select.content import carries_intelligence, is_bundle
 from vigilintel_connector.source.documents import DocumentError
+from vigilintel_connector.source.paths import permalink
 
 _DAILY_REPORT_NAME = re.compile(r"^(CTI Report|VigilIntel Report)\b", re.IGNORECASE)
 _GENERIC_DESCRIPTION = re.compile(r"^Generated STIX", re.IGNORECASE)
@@ -68,9 +70,11 @@ def normalise_contributions(
     languages: tuple[str, ...],
     excluded_hosts: frozenset[str] = frozenset(),
     confidence: int = DEFAULT_CONFIDENCE,
+    documents: Sequence[str] = (),
 ) -> DayBundle:
     """Every artefact's part of a day → one clean bundle: objects meet on their deterministic
-    ids and are merged field by field, in the order the parts are given."""
+    ids and are merged field by field, in the order the parts are given. ``documents`` are the
+    day's human-readable files (Markdown, JSON), which the report links to."""
     ctx = DayContext(day, languages, excluded_hosts, confidence)
     for contribution in contributions:
         ctx.tally.update(contribution.tally)
@@ -103,6 +107,7 @@ def normalise_contributions(
             _emit(emitted, obj, clean, ctx, origin)
     summaries = [c.description for c in contributions if c.artefact != "stix"]
     report = _daily_report(day, dailies, summaries, emitted, ctx)
+    _report_documents(report, contributions, documents)
     content = [ids.author(confidence), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
     bundle = {"type": "bundle", "id": ids.bundle_id(day.isoformat(), content), "objects": content}
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
@@ -212,6 +217,27 @@ def _report_shell(day: dt.date) -> dict[str, Any]:
     }
 
 
+def _report_documents(
+    report: dict[str, Any], contributions: Sequence[Contribution], documents: Sequence[str]
+) -> None:
+    """The way back to what a person reads: links to the day's files on GitHub, the Markdown
+    report rendered as the report's content (sanitised) and attached as it was published."""
+    links = [
+        {"source_name": "VigilIntel", "url": permalink(path), "description": path}
+        for path in documents
+    ]
+    if links:
+        report["external_references"] = unique_refs(
+            [*report.get("external_references", []), *links]
+        )
+    markdown = next((c for c in contributions if c.markdown is not None), None)
+    if markdown is None or markdown.markdown is None:
+        return
+    report["x_opencti_content"] = markdown_to_html(markdown.markdown.decode("utf-8"))
+    name = next((p.rsplit("/", 1)[-1] for p in documents if p.endswith(".md")), "report.md")
+    report["x_opencti_files"] = [attachment(name, markdown.markdown)]
+
+
 def _is_summary(text: object) -> bool:
     return isinstance(text, str) and bool(text.strip()) and not _GENERIC_DESCRIPTION.match(text)
 
@@ -262,7 +288,9 @@ def _daily_report(
             "confidence": ctx.confidence,
             "description": keep_languages(description, ctx.languages),
             "report_types": ["threat-report"],
-            "object_refs": [ids.AUTHOR_ID, *emitted],
+            # Notes name the report in their own object_refs: the report listing them too would
+            # make cycles that pycti's splitter cuts, leaving notes attached to nothing.
+            "object_refs": [ids.AUTHOR_ID, *(i for i in emitted if not i.startswith("note--"))],
             "object_marking_refs": list(ids.MARKING_IDS),
             "labels": ["vigilintel"],
         }

@@ -45,6 +45,14 @@ class DailyFile:
     language: str | None
 
 
+UPSTREAM_BLOB = "https://github.com/kidrek/VigilIntel/blob/main/"
+
+
+def permalink(path: str) -> str:
+    """Where a person reads the file on GitHub."""
+    return UPSTREAM_BLOB + path
+
+
 def is_safe_path(path: str) -> bool:
     """Reject listing entries that could escape the repository or the output folder."""
     if not path or path.startswith("/") or "\\" in path or "\x00" in path:
