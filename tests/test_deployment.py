@@ -49,7 +49,9 @@ def test_manifest_and_pins_match_the_targeted_platform():
     assert manifest["container_type"] == "EXTERNAL_IMPORT"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert f"pycti=={pycti.__version__}" in project["dependencies"]
-    assert manifest["container_version"] == pycti.__version__
+    assert manifest["container_version"] == "rolling"
+    assert manifest["container_image"] == "opencti/connector-vigilintel"
+    assert manifest["support_version"] == pycti.__version__
     assert pycti.__version__ in (ROOT / "README.md").read_text()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.runs import export, use_http
 from vigilintel_connector.cli import main
-from vigilintel_connector.settings import ConfigError, load_settings
+from vigilintel_connector.settings import ConfigError, Settings, load_settings
 
 
 def test_defaults_match_the_brief(clean_env):
@@ -130,3 +130,22 @@ def test_unknown_or_repeated_artefacts_are_refused(clean_env, value):
         return
     with pytest.raises(ConfigError, match="VIGILINTEL_SOURCE_FORMATS"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"vigilintel": {"language": "fr,en", "lookback_days": 30, "confidence": 50}},
+        {"opencti": {"url": "http://opencti:8080", "token": "t"},
+         "connector": {"id": "5c8e…", "duration_period": "PT6H"}},
+    ],
+    ids=["defaults", "vigilintel-section", "platform"],
+)  # fmt: skip
+def test_valid_configurations_load(clean_env, config):
+    settings = Settings(**config)
+    assert settings.connector.type == "EXTERNAL_IMPORT"
+    helper = settings.to_helper_config()
+    assert helper["connector"]["duration_period"] == int(
+        settings.connector.duration_period.total_seconds()
+    )

@@ -188,7 +188,7 @@ def _clean_observable(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | 
         value = clean.pop(key, None)
         if key == "labels" and value:
             clean["x_opencti_labels"] = value
-    clean["x_opencti_created_by_ref"] = ids.AUTHOR_ID
+    clean.update(x_opencti_created_by_ref=ids.AUTHOR_ID)
     if kind in VALUE_TYPES:
         raw = obj.get("value")
         if not isinstance(raw, str):

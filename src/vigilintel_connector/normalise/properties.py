@@ -48,7 +48,7 @@ def common(obj: dict[str, Any], ctx: DayContext, *, sdo: bool) -> dict[str, Any]
         created = timestamp(obj.get("created"), ctx.fallback)
         modified = timestamp(obj.get("modified"), ctx.fallback)
         clean["created"], clean["modified"] = created, max(created, modified)
-        clean["created_by_ref"] = ids.AUTHOR_ID
+        clean.update(created_by_ref=ids.AUTHOR_ID)
         clean["confidence"] = ctx.confidence
         for key in _TIMESTAMPS:
             if key in clean:
