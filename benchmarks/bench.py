@@ -31,7 +31,7 @@ from tests.support.upstream_server import UpstreamServer  # noqa: E402
 from vigilintel_connector.convert.markdown_tree import parse as parse_markdown  # noqa: E402
 from vigilintel_connector.source.documents import parse_json_document  # noqa: E402
 
-SAMPLE = Path(os.environ.get("VIGILINTEL_SAMPLE", ROOT.parent / "shared" / "vigilintel-sample"))
+SAMPLE = Path(os.environ.get("VIGILINTEL_SAMPLE", ROOT / "tests" / "data" / "vigilintel-sample"))
 RANGE = ("2025-11-14", "2026-08-08")
 LATENCY = 0.050
 TARGETS = {"export": 1.5, "normalise": 20.0, "markdown": 5.0, "rss": 250.0, "delivery": 1.2}

@@ -10,9 +10,11 @@ import pytest
 
 from tests.support.upstream_server import UpstreamServer, copy_sample, serving
 
+# Real upstream files (CC BY-NC 4.0, see its README), kept in the repository so that the tests
+# need nothing beside it; VIGILINTEL_SAMPLE points elsewhere, e.g. at a newer copy.
 SAMPLE = Path(
     os.environ.get(
-        "VIGILINTEL_SAMPLE", Path(__file__).resolve().parents[2] / "shared" / "vigilintel-sample"
+        "VIGILINTEL_SAMPLE", Path(__file__).resolve().parent / "data" / "vigilintel-sample"
     )
 )
 

@@ -73,3 +73,15 @@ def test_every_third_party_package_the_code_imports_is_a_pinned_runtime_dependen
     for module in sorted(third_party):
         owners = {d.lower().replace("_", "-") for d in distributions.get(module, [])}
         assert owners & pinned, f"{module} ({owners}) is not a runtime dependency"
+
+
+def test_config_schema_and_doc_are_generated_from_the_settings(tmp_path):
+    """Stale files fail here: regenerate with `python -m vigilintel_connector.config_schema`."""
+    from vigilintel_connector.config_schema import write
+
+    write(tmp_path)
+    for name in ("connector_config_schema.json", "CONNECTOR_CONFIG_DOC.md"):
+        assert (tmp_path / name).read_text() == (ROOT / "__metadata__" / name).read_text(), name
+    schema = json.loads((tmp_path / "connector_config_schema.json").read_text())
+    assert {"OPENCTI_URL", "CONNECTOR_ID", "VIGILINTEL_CONFIDENCE"} <= set(schema["properties"])
+    assert all(p["description"] for p in schema["properties"].values())

@@ -63,6 +63,7 @@ def test_interval_hours_is_deprecated_and_mapped_onto_the_duration_period(clean_
         ("OPENCTI_URL", "opencti:8080", "http(s) URL"),
         ("CONNECTOR_LOG_LEVEL", "verbose", "debug"),
         ("CONNECTOR_DURATION_PERIOD", "daily", "duration"),
+        ("CONNECTOR_ID", "my-connector", "UUID"),
     ],
 )
 def test_bad_value_exits_2_naming_the_variable_before_any_request(
@@ -138,7 +139,7 @@ def test_unknown_or_repeated_artefacts_are_refused(clean_env, value):
         {},
         {"vigilintel": {"language": "fr,en", "lookback_days": 30, "confidence": 50}},
         {"opencti": {"url": "http://opencti:8080", "token": "t"},
-         "connector": {"id": "5c8e…", "duration_period": "PT6H"}},
+         "connector": {"id": "5c8e2f4c-3d1a-4b6e-9f0a-2b7c8d9e0f1a", "duration_period": "PT6H"}},
     ],
     ids=["defaults", "vigilintel-section", "platform"],
 )  # fmt: skip

@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import yaml
 from pydantic import (
@@ -65,7 +66,7 @@ class OpenCTISection(BaseModel):
 
 
 class ConnectorSection(BaseModel):
-    id: str | None = Field(
+    id: UUID | None = Field(
         default=None, description="A UUIDv4 of your choosing, unique to this connector (`run`)."
     )
     type: Literal["EXTERNAL_IMPORT"] = Field(
@@ -250,7 +251,7 @@ class Settings(BaseSettings):
                 "token": self.opencti.token.get_secret_value() if self.opencti.token else None,
             },
             "connector": {
-                "id": c.id,
+                "id": str(c.id) if c.id else None,
                 "type": c.type,
                 "name": c.name,
                 "scope": c.scope,
