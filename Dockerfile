@@ -11,7 +11,10 @@ COPY src ./src
 RUN apk add --no-cache --virtual .build-deps build-base libffi-dev \
     && pip install . \
     && apk del .build-deps \
-    && adduser -D -H -s /sbin/nologin connector
+    && adduser -D -H -s /sbin/nologin connector \
+    && mkdir /data && chown connector /data
 
+# The working directory is the user's own: `export` writes ./vigilintel-export there (mount it).
+WORKDIR /data
 USER connector
 CMD ["vigilintel-connector", "run"]

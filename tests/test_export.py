@@ -264,8 +264,8 @@ def test_progress_and_summary_table_go_to_stderr(clean_env, sample_dir, tmp_path
     export(tmp_path / "out", "2026-03-15", "2026-03-16")
     err = capsys.readouterr().err
     assert "2026-03-16  imported" in err
-    assert "2026-03-15  missing" in err
-    assert "imported        1" in err
+    assert "2026-03-15  missing (1 days" in err
+    assert "1 days imported" in err
     assert Path(tmp_path / "out" / "summary.json").exists()
 
 

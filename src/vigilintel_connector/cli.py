@@ -8,10 +8,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from vigilintel_connector import __version__
 from vigilintel_connector.jobs.build import ExitCode
 from vigilintel_connector.settings import ConfigError, load_settings
 
 DEFAULT_EXPORT_DIR = Path("vigilintel-export")
+
+_EXIT_CODES = """exit status:
+  0  done (days in error, if any, are listed at the end and in summary.json)
+  1  the source (export) or the OpenCTI platform (run) could not be used
+  2  a configuration or argument mistake: the message names it"""
+_SETTINGS = """settings (environment variables, or the same keys nested in config.yml):
+  VIGILINTEL_SOURCE          base URL of a mirror, or a local clone (default: GitHub)
+  VIGILINTEL_LANGUAGE        fr (default), en, or fr,en
+  VIGILINTEL_LOOKBACK_DAYS   default range: today - N … today (default 7)
+  VIGILINTEL_SOURCE_FORMATS  artefacts merged per day (default stix,json,markdown)
+  all of them: __metadata__/CONNECTOR_CONFIG_DOC.md"""
 
 
 def _date(value: str) -> dt.date:
@@ -22,24 +34,53 @@ def _date(value: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS,
+        help="YAML configuration file (default: ./config.yml when it exists)",
+    )  # fmt: skip
     parser = argparse.ArgumentParser(
         prog="vigilintel-connector",
         description="Import the daily VigilIntel reports into OpenCTI, or export them to files.",
+        parents=[config],
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", type=Path, help="YAML configuration (default: ./config.yml)")
-    commands = parser.add_subparsers(dest="command", required=True)
-    export = commands.add_parser("export", help="write each day's bundle to a directory")
-    export.add_argument("--out", type=Path, default=DEFAULT_EXPORT_DIR, help="output directory")
-    export.add_argument("--since", type=_date, help="first day (default: today - lookback)")
-    export.add_argument("--until", type=_date, help="last day (default: today, UTC)")
-    commands.add_parser("run", help="run the OpenCTI connector on its schedule")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    export = commands.add_parser(
+        "export", parents=[config], formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="write each day's STIX bundle to a directory (no OpenCTI needed)",
+        description="Fetch, clean and merge each day of VigilIntel in a range, and write one "
+        "STIX 2.1 bundle per imported day (DIR/YYYY-MM-DD.json) and DIR/summary.json.",
+        epilog=f"{_SETTINGS}\n\n{_EXIT_CODES}",
+    )  # fmt: skip
+    export.add_argument(
+        "--out", type=Path, default=DEFAULT_EXPORT_DIR, metavar="DIR",
+        help=f"output directory, created if needed (default: ./{DEFAULT_EXPORT_DIR})",
+    )  # fmt: skip
+    export.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD",
+        help="first day (default: --until minus VIGILINTEL_LOOKBACK_DAYS)",
+    )  # fmt: skip
+    export.add_argument(
+        "--until", type=_date, metavar="YYYY-MM-DD", help="last day (default: today, UTC)"
+    )
+    commands.add_parser(
+        "run", parents=[config], formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="run the OpenCTI connector on its schedule",
+        description="Register with OpenCTI and import every day not yet imported, then again "
+        "every CONNECTOR_DURATION_PERIOD (once with CONNECTOR_RUN_AND_TERMINATE=true). Needs "
+        "OPENCTI_URL, OPENCTI_TOKEN and CONNECTOR_ID (a UUIDv4).",
+        epilog=f"{_SETTINGS}\n\n{_EXIT_CODES}",
+    )  # fmt: skip
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(getattr(args, "config", None))
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return ExitCode.CONFIG

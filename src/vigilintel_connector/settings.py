@@ -188,8 +188,14 @@ class VigilIntelSection(BaseModel):
             if not parts.hostname:
                 raise ValueError("must be an http(s) URL with a host")
             return value.rstrip("/")
-        if not Path(value).is_dir():
+        folder = Path(value)
+        if not folder.is_dir():
             raise ValueError("must be an http(s) base URL or an existing directory")
+        if not any(m.is_dir() for y in folder.glob("[0-9][0-9][0-9][0-9]") for m in y.iterdir()):
+            raise ValueError(
+                "this directory is not laid out like the repository (no YYYY/MM/ folder): "
+                "point it at a clone of kidrek/VigilIntel"
+            )
         return value
 
     @property
@@ -272,11 +278,34 @@ def _variable_name(loc: tuple[int | str, ...]) -> str:
     return "_".join(str(part) for part in loc[:2]).upper()
 
 
+def _check_yaml_keys(path: Path) -> None:
+    """A misspelled key would silently fall back to its default: name it instead. The opencti
+    and connector sections may also hold pycti's own keys, which it reads itself."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"could not read configuration file {path}: {exc}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected sections opencti, connector and vigilintel")
+    sections = Settings.model_fields.keys() - {"notices"}
+    for section, values in document.items():
+        if section not in sections:
+            raise ConfigError(f"{path}: unknown section {section!r} (known: {', '.join(sections)})")
+        known = VigilIntelSection.model_fields.keys()
+        if section == "vigilintel" and isinstance(values, dict):
+            for key in values.keys() - known:
+                raise ConfigError(
+                    f"{path}: unknown key vigilintel.{key} (known: {', '.join(sorted(known))})"
+                )
+
+
 def load_settings(config_path: Path | None = None) -> Settings:
     """Build settings from the environment and a YAML file; raise ConfigError on any bad value."""
     if config_path is not None and not config_path.is_file():
         raise ConfigError(f"--config: no such file: {config_path}")
     yaml_path = config_path or Path("config.yml")
+    if yaml_path.is_file():
+        _check_yaml_keys(yaml_path)
 
     class _FromFiles(Settings):
         @classmethod

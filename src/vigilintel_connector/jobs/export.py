@@ -7,6 +7,7 @@ connector would send.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,34 +21,100 @@ from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import Settings
 from vigilintel_connector.source.upstream import SourceUnreachable
 
+# What the most frequent removal reasons mean, for the closing lines (summary.json keeps codes).
+_REASONS = {
+    "merged-duplicate": "duplicates merged into one object",
+    "note-relationship": "links to notes (a note already names what it is about)",
+    "report-relationship": "links to the report (the report already lists its objects)",
+    "relationship-to-removed": "links to removed objects",
+    "placeholder-name": "placeholder names (Unknown, N/A…)",
+    "placeholder-actor": "placeholder actors",
+    "replaced-marking": "upstream markings (replaced by TLP:CLEAR and PAP:CLEAR)",
+    "replaced-author": "upstream author identities (replaced by one VigilIntel author)",
+    "replaced-daily-report": "upstream daily reports (rebuilt from the file's date)",
+    "extension-definition": "extension definitions OpenCTI does not use",
+    "attack-pattern-tactic": "ATT&CK tactics posing as techniques",
+    "unknown-technique": "ATT&CK ids the catalog does not know",
+    "version-like-ipv4": "version numbers written as IP addresses",
+    "non-global-ip": "private or reserved IP addresses",
+    "reference-site": "sites the articles were read on (references, not IoCs)",
+    "concatenated-domain": "domains glued together",
+    "invalid-email": "malformed email addresses",
+    "invalid-domain": "malformed domains",
+}
 
-def _progress(result: DayResult) -> None:
-    files = ", ".join(result.paths) or "-"
-    print(
-        f"{result.day}  {result.outcome:<10}  {result.format or '-':<4}  "
-        f"{result.objects:>4} objects  {files}",
-        file=sys.stderr,
-        flush=True,
+
+def _reason(code: str) -> str:
+    if code.startswith("warninglist:"):
+        return f"indicators of values MISP's {code.split(':', 1)[1]} list knows as benign"
+    return _REASONS.get(code, code)
+
+
+class _Console:
+    """One line per imported, empty or failed day; consecutive missing days on one line."""
+
+    def __init__(self) -> None:
+        self.missing: list[dt.date] = []
+
+    def day(self, result: DayResult) -> None:
+        if result.outcome is DayOutcome.MISSING:
+            self.missing.append(result.day)
+            return
+        self.flush()
+        files = ", ".join(result.paths) or "-"
+        detail = f"{result.objects:>4} objects  {files}"
+        if result.outcome is not DayOutcome.IMPORTED:
+            detail = result.message
+        _say(f"{result.day}  {result.outcome:<10}  {result.format or '-':<8}  {detail}")
+
+    def flush(self) -> None:
+        if self.missing:
+            first, last = self.missing[0], self.missing[-1]
+            span = f"{first}" if first == last else f"{first} … {last}"
+            _say(f"{span}  missing ({len(self.missing)} days with nothing published)")
+            self.missing = []
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _closing(results: list[DayResult], summary_path: Path) -> None:
+    counts = Counter(r.outcome for r in results)
+    sent = sum(r.objects for r in results)
+    _say(
+        f"\n{counts[DayOutcome.IMPORTED]} days imported ({sent:,} objects), "
+        f"{counts[DayOutcome.NO_CONTENT]} without intelligence, "
+        f"{counts[DayOutcome.MISSING]} with nothing published, "
+        f"{counts[DayOutcome.ERROR]} in error, out of {len(results)}."
     )
-
-
-def _print_table(results: list[DayResult]) -> None:
-    counts = Counter(str(r.outcome) for r in results)
     dropped: Counter[str] = Counter()
     for r in results:
         dropped.update(r.tally.dropped)
-    print("\nstatus       days", file=sys.stderr)
-    for status in ("imported", "no-content", "missing", "error"):
-        print(f"{status:<12} {counts.get(status, 0):>4}", file=sys.stderr)
-    print(f"{'total':<12} {len(results):>4}", file=sys.stderr)
-    print(f"objects      {sum(r.objects for r in results):>4}", file=sys.stderr)
     if dropped:
-        print(
-            "dropped: " + ", ".join(f"{k}={v}" for k, v in sorted(dropped.items())), file=sys.stderr
-        )
+        top = dropped.most_common(5)
+        words = "; ".join(f"{n:,} {_reason(reason)}" for reason, n in top)
+        rest = len(dropped) - len(top)
+        _say(f"Removed on the way, most frequent first: {words}" + (
+            f"; and {rest} other reasons" if rest > 0 else ""
+        ) + ".")  # fmt: skip
     for r in results:
         if r.outcome is DayOutcome.ERROR:
-            print(f"error {r.day}: {r.message}", file=sys.stderr)
+            _say(f"error {r.day}: {r.message}")
+    _say(f"Details for every day: {summary_path}")
+
+
+def _writable(out: Path) -> str | None:
+    """Why ``--out`` cannot take the export, or None."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"--out {out} is a file, not a directory"
+    except OSError as exc:
+        return f"--out {out} cannot be created ({exc.strerror})"
+    if not os.access(out, os.W_OK | os.X_OK):
+        return f"--out {out} is not writable"
+    return None
 
 
 def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date | None) -> ExitCode:
@@ -60,15 +127,23 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         print(f"error: --since {since} is after --until {until}", file=sys.stderr)
         return ExitCode.CONFIG
     days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
-    out.mkdir(parents=True, exist_ok=True)
+    problem = _writable(out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return ExitCode.CONFIG
     upstream = build_upstream(settings, logger)
     print(f"exporting {since} … {until} from {upstream.description} to {out}", file=sys.stderr)
     try:
         listing = upstream.list_files(days)
     except SourceUnreachable as exc:
-        print(f"error: source unreachable: {exc}", file=sys.stderr)
+        print(
+            f"error: source unreachable: {exc}. Check the network access to GitHub, or set "
+            "VIGILINTEL_SOURCE to a local clone (offline: tests/data/vigilintel-sample).",
+            file=sys.stderr,
+        )
         return ExitCode.UNREACHABLE
     results = []
+    console = _Console()
     for result in process_days(
         days,
         listing,
@@ -78,9 +153,9 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         concurrency=settings.vigilintel.http_concurrency,
     ):
         write_day(out, result)
-        _progress(result)
+        console.day(result)
         results.append(result)
+    console.flush()
     write_summary(out, results, upstream.description, settings.vigilintel.language)
-    _print_table(results)
-    print(f"summary: {out / 'summary.json'}", file=sys.stderr)
+    _closing(results, out / "summary.json")
     return ExitCode.OK

@@ -56,7 +56,9 @@ class HttpClient:
         self.policy = policy
         retry = Retry(
             total=policy.retries,
-            connect=policy.retries,
+            # A host that cannot be resolved or refuses connections rarely recovers within the
+            # backoff: one more try, then the caller says so (seconds, not a minute).
+            connect=min(policy.retries, 1),
             read=policy.retries,
             status=policy.retries,
             backoff_factor=policy.backoff_factor,
