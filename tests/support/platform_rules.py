@@ -1,6 +1,6 @@
 """OpenCTI's own rules, replayed on a bundle: what the platform would reject or store differently.
 
-From ../shared/notes/opencti-contract.md ("What the platform does to what it accepts"): pycti's
+The rules read from OpenCTI 7.x's and pycti's source (the project's contract notes): pycti's
 splitter cuts reference cycles and drops references to objects outside the bundle; the platform
 stores enums and scores without a range check, takes an external reference's url as one URL and
 labels as a list, checks relationship types and observable syntax, and lets an incoming object
