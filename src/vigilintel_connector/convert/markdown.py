@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from vigilintel_connector.convert import markdown_fields as fields
 from vigilintel_connector.convert.builder import Builder
-from vigilintel_connector.convert.markdown_tree import Section, Table, fold, parse
+from vigilintel_connector.convert.markdown_tree import Section, Table, fold, parse, plain
 from vigilintel_connector.convert.shared import (
     locations,
     observable_with_indicator,
@@ -97,13 +97,13 @@ def _is_field(title: str) -> bool:
 def _summary(root: Section) -> str:
     for section in root.walk():
         if fold(section.title).startswith(_SUMMARY_TITLES):
-            return "\n\n".join(fields.clean_text(p) for p in section.paragraphs)
+            return "\n\n".join(plain(p) for p in section.paragraphs)
     return ""
 
 
 def _titles(articles: list[Section]) -> str:
     """Layouts without a summary: the day told by its articles' titles."""
-    titles = [fields.clean_text(a.title) for a in articles]
+    titles = [plain(a.title) for a in articles]
     return "Articles du jour :\n" + "\n".join(f"- {t}" for t in titles) if titles else ""
 
 
@@ -167,7 +167,7 @@ def _synthesis_table(b: Builder, title: str, table: Table) -> None:
 
 
 def _vulnerability_row(b: Builder, cve_cell: str, record: dict[str, str]) -> None:
-    product = fields.clean_text(fields.cell(record, "produit", "product") or "")
+    product = plain(fields.cell(record, "produit", "product") or "")
     for cve in dict.fromkeys(m.upper() for m in CVE.findall(cve_cell)):
         vulnerability(
             b, cve,
@@ -179,12 +179,12 @@ def _vulnerability_row(b: Builder, cve_cell: str, record: dict[str, str]) -> Non
 
 
 def _victim_row(b: Builder, victim: str, record: dict[str, str]) -> None:
-    name = fields.clean_text(victim)
+    name = plain(victim)
     if not fields.is_name(name):
         return
     identity = b.add("identity", name, name=name, identity_class="organization")
-    sector = fields.clean_text(fields.cell(record, "secteur", "sector") or "")
-    data = fields.clean_text(fields.cell(record, "donnees", "data") or "")
+    sector = plain(fields.cell(record, "secteur", "sector") or "")
+    data = plain(fields.cell(record, "donnees", "data") or "")
     description = "\n\n".join(p for p in (data, sector and f"Sector: {sector}") if p)
     incident = b.add(
         "incident", f"breach/{name}", name=f"Data breach: {name}",

@@ -76,16 +76,16 @@ def read_section(title: str, section: Section, parts: ArticleParts) -> None:
         for line in lines:
             _add(parts.actors, actor_names(line, strict=True))
     elif "recommandation" in title:
-        parts.recommendations.extend(clean_text(line) for line in lines)
+        parts.recommendations.extend(plain(line) for line in lines)
     elif title == "" or title.startswith("resume"):
-        parts.summary.extend(clean_text(p) for p in section.paragraphs)
+        parts.summary.extend(plain(p) for p in section.paragraphs)
         for item in section.items:
             _labelled_item(item, parts)
 
 
 def _labelled_item(item: str, parts: ArticleParts) -> None:
     """``🔗 Source : url`` and the like, in the layouts of 2025."""
-    text = clean_text(item)
+    text = plain(item)
     label, _, value = text.partition(":")
     label = re.sub(r"[^a-z0-9 /&-]", "", fold(label)).strip()
     if not value.strip() or len(label) > 40:
@@ -106,10 +106,6 @@ def _add(target: list, values: list) -> None:
     for value in values:
         if value not in target:
             target.append(value)
-
-
-def clean_text(source: str) -> str:
-    return plain(source)
 
 
 def urls(text: str) -> list[str]:
@@ -161,7 +157,7 @@ def _is_ip(value: str) -> bool:
 def actor_names(text: str, *, strict: bool) -> list[tuple[str, list[str]]]:
     """Names in a field such as ``APT28 (Fancy Bear, Pawn Storm), UNC4696``, each with the
     aliases its parentheses give. ``strict`` (prose) also asks for a name-like spelling."""
-    text = clean_text(text)
+    text = plain(text)
     if any(marker in text.lower() for marker in _NOT_A_NAME):
         return []
     found = []
@@ -211,7 +207,7 @@ def number(value: str | None, low: float, high: float) -> float | None:
     if value is None:
         return None
     try:
-        result = float(clean_text(value).replace(",", ".").rstrip("%").strip())
+        result = float(plain(value).replace(",", ".").rstrip("%").strip())
     except ValueError:
         return None
     return result if low <= result <= high else None
@@ -221,7 +217,7 @@ def percentage(value: str | None) -> float | None:
     """EPSS as OpenCTI stores it, a fraction: ``0.45%`` → 0.0045; a bare ``0.12`` is kept."""
     if value is None:
         return None
-    text = clean_text(value)
+    text = plain(value)
     result = number(text, 0, 100)
     if result is None:
         return None
@@ -231,7 +227,7 @@ def percentage(value: str | None) -> float | None:
 
 
 def boolean(value: str | None) -> bool | None:
-    folded = clean_text(value or "").strip().lower()
+    folded = plain(value or "").strip().lower()
     if folded in ("true", "oui", "yes"):
         return True
     if folded in ("false", "non", "no"):

@@ -83,25 +83,20 @@ def _lookup(name: str, *, groups: bool) -> Entry | None:
     return _table(groups).get(key(name))
 
 
-def top_level(text: str, separators: str) -> list[str]:
-    """``text`` split at ``separators`` outside parentheses."""
-    return _top_level(text, separators)
-
-
 def split_name(raw: str) -> list[tuple[str, list[str]]]:
     """``APT28 (Fancy Bear, Pawn Storm)`` → [("APT28", ["Fancy Bear", "Pawn Storm"])]; a comma
     list gives one member each; remarks in parentheses are dropped, aliases kept."""
     members: list[tuple[str, list[str]]] = []
-    for part in _top_level(raw, ",;"):
+    for part in top_level(raw, ",;"):
         outside, inside = _parentheses(part)
-        names = [n for n in _top_level(outside, "/") if n]
+        names = [n for n in top_level(outside, "/") if n]
         if not names:
             continue
         aliases = [*names[1:]]
         for group in inside:
             if _REMARK_WORDS.search(group):  # "(avec des liens présumés à X, Y)": a remark
                 continue
-            for alias in _top_level(group, ",;/"):
+            for alias in top_level(group, ",;/"):
                 alias = _ALIAS_MARKERS.sub("", alias).strip(" .")
                 if _is_alias(alias):
                     aliases.append(alias)
@@ -161,7 +156,8 @@ def _unique(names: list[str], canonical: str) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def _top_level(text: str, separators: str) -> list[str]:
+def top_level(text: str, separators: str) -> list[str]:
+    """``text`` split at ``separators`` outside parentheses."""
     parts, depth, current = [], 0, []
     for char in text:
         depth += char == "("
