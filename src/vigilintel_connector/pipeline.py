@@ -52,8 +52,6 @@ def _contribution(
     for path in candidate.paths:
         content = fetch(path)
         shas[path] = git_blob_sha(content)
-        if not content.strip():
-            raise EmptyDocument(f"{path}: empty file")
         contents.append(content)
     path = candidate.paths[0]
     if candidate.artefact == "markdown":

@@ -24,7 +24,7 @@ from vigilintel_connector.convert.shared import (
     vulnerability,
 )
 from vigilintel_connector.normalise.result import Contribution, NoContent
-from vigilintel_connector.source.documents import DocumentError
+from vigilintel_connector.source.documents import DocumentError, EmptyDocument
 from vigilintel_connector.terms import CVE
 
 # Section titles that are never articles (folded, matched at the start).
@@ -44,6 +44,8 @@ _FIELD_WORDS = (
 
 def markdown_contribution(content: bytes, day: dt.date, path: str) -> Contribution:
     """One Markdown report as the day's Markdown part; ``NoContent`` when it names nothing."""
+    if not content.strip():
+        raise EmptyDocument(f"{path}: empty file")
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
