@@ -35,14 +35,18 @@ from tests.support.opencti_standin import StandIn, StandInServer
 from tests.support.rabbitmq import RabbitMQ
 from tests.support.runs import CONTENT_DAYS
 from tests.support.upstream_server import Fault, copy_sample, serving
+from vigilintel_connector.digests import process_digest
 from vigilintel_connector.pipeline import DayOptions, process_day
 from vigilintel_connector.select.candidates import ARTEFACTS
+from vigilintel_connector.source.periods import parse_digest_path
 from vigilintel_connector.source.upstream import DirectoryUpstream
 
 REWRITTEN = "2026/01/2026-01-28-report.stix_fr.json"
 START = "2026-01-20"  # the full backfill's VIGILINTEL_START_DATE
 DELIVERED = {day for day in CONTENT_DAYS if day >= START}
 MARCH = {day for day in CONTENT_DAYS if day.startswith("2026-03")}
+DIGESTS = {"weekly 2026-04-w2", "monthly 2026-04", "weekly 2026-05-w1", "monthly 2026-05",
+           "weekly 2026-06-w2"}  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +108,17 @@ def expected_ids(sample: Path, day: str) -> set[str]:
     return {o["id"] for o in result.output.bundle["objects"]}
 
 
+def expected_digest_ids(sample: Path, label: str) -> set[str]:
+    key = label.split()[1]
+    period = parse_digest_path(f"{key[:4]}/{key[5:7]}/{key}-report.md").period
+    upstream = DirectoryUpstream(sample, 1 << 30)
+    files = upstream.list_files([period.end]).for_period(period)
+    result = process_digest(
+        period, files, upstream.fetch, DayOptions(("fr",), ARTEFACTS), today(), 3
+    )
+    return {o["id"] for o in result.output.bundle["objects"]}
+
+
 def test_first_run_delivers_each_day_once_and_records_every_settled_day(first_run):
     run = first_run.run
     assert run.returncode == 0, run.output
@@ -111,7 +126,7 @@ def test_first_run_delivers_each_day_once_and_records_every_settled_day(first_ru
     assert all(w.status == "complete" and not w.in_error for w in run.new_works)
     assert all("objects sent" in w.message for w in run.new_works)
     delivered = first_run.delivered
-    assert set(delivered) == DELIVERED
+    assert {label for label in delivered if " " not in label} == DELIVERED
     for day in DELIVERED:
         assert delivered[day] == expected_ids(first_run.sample, day), day
 
@@ -125,6 +140,20 @@ def test_first_run_delivers_each_day_once_and_records_every_settled_day(first_ru
     assert days["2026-02-10"]["status"] == "missing"
     assert days[today().isoformat()]["status"] == "pending"
     assert len(days) == (today() - dt.date(2026, 1, 20)).days + 1
+
+
+def test_first_run_opens_one_work_per_digest_with_its_report(first_run):
+    """Issue 13: every sample digest ended long ago: each is sent once, in its own work."""
+    run = first_run.run
+    assert run.work_digests == sorted(DIGESTS)
+    names = {w.name for w in run.new_works}
+    assert "VigilIntel weekly 2026-04-w2 (fr)" in names
+    assert "VigilIntel monthly 2026-05 (fr)" in names
+    for label in DIGESTS:
+        assert first_run.delivered[label] == expected_digest_ids(first_run.sample, label), label
+    records = first_run.state["digests"]
+    assert set(records) == {label.split()[1] for label in DIGESTS}
+    assert all(r["status"] == "imported" and r["sent_key"] for r in records.values())
 
 
 def test_second_run_sends_nothing_and_opens_no_work(connector, first_run):
@@ -169,7 +198,7 @@ def test_a_refused_work_leaves_the_day_undone_until_a_later_run(march):
     assert "2026-03-10" not in first.work_days
     assert march.standin.state["days"]["2026-03-10"]["status"] == "error"
     assert march.standin.state["last_processed_date"] < "2026-03-10"
-    assert "Day not delivered" in first.output
+    assert "Not delivered; it will be retried next run" in first.output
     assert set(first.work_days) == MARCH - {"2026-03-10"}, "the other days went on"
     march.standin.refuse_work_names = set()
     second = march.run()

@@ -152,18 +152,20 @@ def test_json_mode_converts_the_stix_days_from_their_report(clean_env, sample_di
     [
         (b"", "no-content", "empty file"),
         (b"   \n", "no-content", "empty file"),
-        (b'{"unexpected": "shape"}', "error", "not a VigilIntel daily report"),
-        (b"[1, 2, 3]", "error", "not a VigilIntel daily report"),
-        (b'{"EN": {}, "FR": {}}', "error", "not a VigilIntel daily report"),
+        (b'{"unexpected": "shape"}', "unrecognised", "not recognised: 2026/08/2026-08-08-report"),
+        (b"[1, 2, 3]", "unrecognised", "not recognised: 2026/08/2026-08-08-report.json"),
+        (b'{"EN": {}, "FR": {}}', "unrecognised", "not recognised: 2026/08/2026-08-08-report"),
+        (b'{"EN": ', "error", "invalid JSON"),
         (b'{"vulnerabilities_analyse": [], "threats_analyse": []}', "no-content",
          "JSON report without intelligence"),
     ],
-    ids=["empty", "blank", "foreign-object", "array", "no-sections", "empty-sections"],
+    ids=["empty", "blank", "foreign-object", "array", "no-sections", "truncated", "empty-sections"],
 )  # fmt: skip
 def test_empty_or_foreign_json_reports_never_crash(
     clean_env, sample_copy, tmp_path, content, status, reason
 ):
-    """Empty is settled as no-content; a file of another shape is an error, retried later."""
+    """Empty is settled as no-content; a broken file is an error and a file of another shape is
+    unrecognised: both are retried later."""
     target = sample_copy / "2026/08/2026-08-08-report.json"
     target.write_bytes(content)
     clean_env.setenv("VIGILINTEL_SOURCE", str(sample_copy))

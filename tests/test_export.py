@@ -20,6 +20,7 @@ from tests.support.runs import (
     use_http,
 )
 from tests.support.upstream_server import Fault
+from vigilintel_connector.source.periods import periods_between
 
 ALL_DAYS = {
     (dt.date(2025, 11, 14) + dt.timedelta(days=i)).isoformat()
@@ -70,7 +71,11 @@ def test_listing_failure_falls_back_to_probing_known_names(clean_env, upstream, 
     code, summary = export(tmp_path / "out", *FULL_RANGE)
     assert code == 0
     assert_full_history(summary)
-    assert sum(1 for m, _ in upstream.requests if m == "HEAD") == len(ALL_DAYS) * 7
+    # Each day's 7 known names, and the 2 of each weekly and monthly digest of the range.
+    periods = periods_between(dt.date(2025, 11, 14), dt.date(2026, 8, 8), ("weekly", "monthly"))
+    heads = sum(1 for m, _ in upstream.requests if m == "HEAD")
+    assert heads == len(ALL_DAYS) * 7 + len(periods) * 2
+    assert len(summary["digests"]) == 5
 
 
 def test_truncated_listing_falls_back_to_probing(clean_env, upstream, sample_copy, tmp_path):
@@ -99,8 +104,9 @@ def test_era_a_picks_the_configured_language_file(clean_env, upstream, tmp_path,
         files = day_entry(summary, date)["files"]
         assert files[0] == f"2026/01/{date}-report.stix_{language}.json"
         assert not any("stix_" in f for f in files[1:])
+    # The other language's file is read (its content says what it is), never used.
     other = "en" if language == "fr" else "fr"
-    assert upstream.count(f"2026/01/2026-01-26-report.stix_{other}.json") == 0
+    assert upstream.count(f"2026/01/2026-01-26-report.stix_{other}.json") == 1
 
 
 def test_stub_and_template_are_not_content_whatever_their_size(clean_env, sample_dir, tmp_path):
@@ -109,8 +115,8 @@ def test_stub_and_template_are_not_content_whatever_their_size(clean_env, sample
     _, summary = export(tmp_path / "out", "2026-07-06", "2026-07-06")
     entry = day_entry(summary, "2026-07-06")
     assert entry["status"] == "no-content"
-    assert "stub" in entry["message"]
-    assert entry["files"] == ["2026/07/2026-07-06-report-stix.json"]
+    assert "2026/07/2026-07-06-report-stix.json: STIX stub" in entry["message"]
+    assert "2026/07/2026-07-06-report.stix.json: STIX stub" in entry["message"]  # the template
 
 
 def test_429_with_retry_after_is_waited_for_then_imported(clean_env, upstream, tmp_path):
@@ -190,25 +196,27 @@ def test_oversize_body_is_refused_while_streaming(clean_env, upstream, tmp_path,
 
 
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "reason", "status"),
     [
-        (b'{"type": "bundle", "objects": [{"type": "identity"', "invalid JSON"),
-        (b"<!DOCTYPE html><html><body>Rate limited</body></html>", "HTML page"),
-        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-        (b'{"type": "not-a-bundle"}', "not a STIX bundle"),
+        (b'{"type": "bundle", "objects": [{"type": "identity"', "invalid JSON", "error"),
+        (b"<!DOCTYPE html><html><body>Rate limited</body></html>", "HTML page", "error"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply", "error"),
+        (b'{"type": "not-a-bundle"}', "not recognised: 2026/03/2026-03-10", "unrecognised"),
     ],
     ids=["truncated-json", "html-page", "deep-nesting", "not-a-bundle"],
 )
 def test_bad_body_with_status_200_is_an_error_with_its_reason(
-    clean_env, upstream, tmp_path, body, reason
+    clean_env, upstream, tmp_path, body, reason, status
 ):
+    """A broken file is an error; a readable file of no known kind is unrecognised: neither
+    day is settled."""
     path = "2026/03/2026-03-10-report-stix.json"
     upstream.fault(path, Fault("body", body=body))
     use_http(clean_env, upstream, VIGILINTEL_SOURCE_FORMATS="stix")
     code, summary = export(tmp_path / "out", "2026-03-10", "2026-03-16")
     assert code == 0
     entry = day_entry(summary, "2026-03-10")
-    assert entry["status"] == "error"
+    assert entry["status"] == status
     assert reason in entry["message"]
     assert day_entry(summary, "2026-03-16")["status"] == "imported"
 
@@ -247,10 +255,10 @@ def test_default_range_is_lookback_days_up_to_today(clean_env, sample_dir, tmp_p
 def test_summary_lists_every_field_other_tools_read(clean_env, sample_dir, tmp_path):
     clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
     _, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
-    assert set(summary) == {"generated_at", "source", "language", "days"}
+    assert set(summary) == {"generated_at", "source", "language", "days", "digests"}
     assert set(summary["days"][0]) == {
         "date", "status", "files", "format", "artefacts", "objects", "provenance", "dropped",
-        "changed", "ignored", "message",
+        "changed", "ignored", "unrecognised", "message",
     }  # fmt: skip
     entry = summary["days"][0]
     assert entry["dropped"]["replaced-author"] == 1, "removals are counted under dropped"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.connector_runs import replace_upstream_file
+from tests.support.connector_runs import replace_upstream_file, work_label
 from tests.support.upstream_server import Fault
 from vigilintel_connector.deliver.opencti import DeliveryError, DryRunSender, MemoryStateStore
 from vigilintel_connector.jobs.build import build_upstream
@@ -22,7 +22,7 @@ class RecordingSender:
         self.fail_on = fail_on or set()
 
     def send(self, work_name: str, bundle: dict[str, Any], message: str) -> int:
-        day = work_name.split()[1]
+        day = work_label(work_name)  # a day, or a digest: "weekly 2026-05-w1"
         if day in self.fail_on:
             raise DeliveryError("broker down")
         self.sent.append(day)
@@ -122,10 +122,18 @@ def test_without_a_listing_settled_days_are_not_probed_again(clean_env, upstream
     importer.run()
     assert sender.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]
     first_heads = sum(1 for method, _ in upstream.requests if method == "HEAD")
-    assert first_heads == 17 * 7  # every known name of each day
+    # Every known name of each day, and of the 4 digests that ended (07-w4, 07-w5, 07, 08-w1).
+    assert first_heads == 17 * 7 + 4 * 2
     upstream.requests.clear()
     importer.run()
     heads = {path[:18] for method, path in upstream.requests if method == "HEAD"}
-    # Only the days inside the grace window (08-07 … 08-10) are checked again.
-    assert heads == {f"2026/08/2026-08-{d:02d}" for d in range(7, 11)}
+    # Only the days inside the grace window (08-07 … 08-10) are checked again, and the recent
+    # digests, none of which was ever published.
+    digests = {
+        "2026/07/2026-07-w4",
+        "2026/07/2026-07-w5",
+        "2026/07/2026-07-re",
+        "2026/08/2026-08-w1",
+    }
+    assert heads == {f"2026/08/2026-08-{d:02d}" for d in range(7, 11)} | digests
     assert sender.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]

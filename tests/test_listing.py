@@ -54,10 +54,17 @@ def test_unsafe_and_foreign_paths_are_ignored():
             {"path": "last_report.md", "type": "blob", "sha": "l"},
         ],
     }
-    files = parse_tree_listing(tree)
-    assert [(f.file.path, f.sha) for f in files] == [
+    listing = parse_tree_listing(tree)
+    # Every day file is listed, whatever its name; digests apart; files outside YYYY/MM not.
+    assert [(d.file.path, d.file.period.key, d.sha) for d in listing.digests] == [
+        ("2026/05/2026-05-w1-report.json", "2026-05-w1", "g"),
+        ("2026/05/2026-05-report.json", "2026-05", "h"),
+    ]
+    assert [(f.file.path, f.sha) for f in listing.files] == [
         ("2026/03/2026-03-16-report-stix.json", "a"),
+        ("2026/05/2026-05-01-raw.json", "i"),
         ("2026/05/2026-05-01-report.md", "j"),
+        ("2026/05/2026-05-01-raw.md", "m"),
     ]
 
 
@@ -80,6 +87,11 @@ def test_file_names_of_every_era_are_recognised():
     for path, (kind, language) in kinds.items():
         parsed = parse_daily_path(path)
         assert (parsed.kind, parsed.language) == (kind, language)
+    # A name never seen is still a day file; a fr / en token in it gives the language.
+    unseen = parse_daily_path("2026/09/2026-09-01-report.stix-v3_en.json")
+    assert (unseen.kind, unseen.language, unseen.rank[0]) == (None, "en", len(kinds))
+    assert parse_daily_path("2026/09/2026-09-01-frontier.json").language is None
+    assert parse_daily_path("2026/09/2026-09-01-report.png") is None
     # Every name probed without a listing is one the listing recognises, and the reverse.
     probed = expected_paths(dt.date(2026, 1, 26))
     assert {parse_daily_path(p).kind for p in probed} == set(FileKind)

@@ -150,3 +150,20 @@ def test_valid_configurations_load(clean_env, config):
     assert helper["connector"]["duration_period"] == int(
         settings.connector.duration_period.total_seconds()
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "kinds"),
+    [(None, ("weekly", "monthly")), ("", ()), ("monthly", ("monthly",)), ("monthly,weekly",
+     ("weekly", "monthly"))],
+)  # fmt: skip
+def test_digests_default_to_both_and_an_empty_value_turns_them_off(clean_env, value, kinds):
+    if value is not None:
+        clean_env.setenv("VIGILINTEL_DIGESTS", value)
+    assert load_settings().vigilintel.digest_kinds == kinds
+
+
+def test_an_unknown_digest_kind_is_refused_naming_the_variable(clean_env):
+    clean_env.setenv("VIGILINTEL_DIGESTS", "daily")
+    with pytest.raises(ConfigError, match=r"VIGILINTEL_DIGESTS.*weekly, monthly"):
+        load_settings()

@@ -8,14 +8,16 @@ from enum import StrEnum
 
 from vigilintel_connector.normalise.result import DayBundle, Tally
 from vigilintel_connector.select.candidates import Artefact
+from vigilintel_connector.source.periods import Period
 
 
 class DayOutcome(StrEnum):
     IMPORTED = "imported"
     NO_CONTENT = "no-content"  # files were published, none holds intelligence
     MISSING = "missing"  # nothing published (the state: and older than the grace window)
-    PENDING = "pending"  # the state only: nothing published yet, checked again next run
+    PENDING = "pending"  # nothing published yet, or a digest not final yet: checked next run
     ERROR = "error"  # failed: retried next run
+    UNRECOGNISED = "unrecognised"  # nothing imported, and a file of an unknown kind: retried
 
     @property
     def settled(self) -> bool:
@@ -25,7 +27,7 @@ class DayOutcome(StrEnum):
 
 @dataclass
 class DayResult:
-    """One day through the pipeline: its outcome and, when imported, the bundle."""
+    """One day (or digest) through the pipeline: its outcome and, when imported, the bundle."""
 
     day: dt.date
     outcome: DayOutcome
@@ -36,6 +38,13 @@ class DayResult:
     output: DayBundle | None = None
     artefacts: list[str] = field(default_factory=list)  # every artefact merged into the bundle
     warnings: list[str] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)  # files of no known kind
+    period: Period | None = None  # a digest's; ``day`` is then the period's last day
+
+    @property
+    def label(self) -> str:
+        """What it is about, in work names and logs: ``2026-07-28``, ``weekly 2026-07-w4``."""
+        return f"{self.period.kind} {self.period.key}" if self.period else self.day.isoformat()
 
     @property
     def objects(self) -> int:

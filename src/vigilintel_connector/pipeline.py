@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vigilintel_connector.convert.markdown import markdown_contribution
 from vigilintel_connector.convert.report_json import json_contribution
@@ -20,12 +20,15 @@ from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
 from vigilintel_connector.normalise.result import Contribution, NoContent
 from vigilintel_connector.normalise.stix import normalise_contributions, stix_contribution
 from vigilintel_connector.outcome import DayOutcome, DayResult
-from vigilintel_connector.select.candidates import Artefact, Candidate, plan_day
-from vigilintel_connector.source.documents import (
-    DocumentError,
-    EmptyDocument,
-    parse_json_document,
+from vigilintel_connector.select.candidates import (
+    Artefact,
+    Candidate,
+    Examined,
+    plan_day,
+    reading_documents,
 )
+from vigilintel_connector.select.recognise import REPORT_KINDS, Kind, Recognised, recognise
+from vigilintel_connector.source.documents import DocumentError, EmptyDocument
 from vigilintel_connector.source.http import FetchError
 from vigilintel_connector.source.paths import FileKind
 from vigilintel_connector.source.upstream import ListedFile, Listing, git_blob_sha
@@ -40,52 +43,96 @@ class DayOptions:
 
 
 Fetch = Callable[[str], bytes]
-# The day's files a person reads; the report links to them on GitHub.
-_DOCUMENTS = frozenset({FileKind.MARKDOWN_REPORT, FileKind.JSON_REPORT})
+_READABLE_NAMES = frozenset({FileKind.JSON_REPORT, FileKind.MARKDOWN_REPORT})
 
 
-def _contribution(
-    candidate: Candidate, fetch: Fetch, shas: dict[str, str], day: dt.date, opts: DayOptions
-) -> Contribution:
-    """Fetch, parse and convert one candidate; ``shas`` records every file actually read."""
-    contents = []
-    for path in candidate.paths:
-        content = fetch(path)
-        shas[path] = git_blob_sha(content)
-        contents.append(content)
-    path = candidate.paths[0]
+@dataclass
+class _Reading:
+    """What reading a day's files found, besides the report files themselves."""
+
+    examined: list[Examined] = field(default_factory=list)
+    shas: dict[str, str] = field(default_factory=dict)  # of every file read
+    errors: list[str] = field(default_factory=list)  # broken or oversize files
+    oversize: list[ListedFile] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)  # empty files, stubs
+    unrecognised: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_files(paths: list[str], fetch: Fetch) -> Iterator[tuple[str, bytes, Recognised]]:
+    """Download and recognise each file in turn. A file over the size cap comes back empty,
+    marked ``oversize`` (no retry will shrink it); any other fetch failure propagates."""
+    for path in paths:
+        try:
+            content = fetch(path)
+        except FetchError as exc:
+            if not exc.oversize:
+                raise
+            yield path, b"", Recognised(Kind.BROKEN, reason=str(exc), oversize=True)
+            continue
+        yield path, content, recognise(path, content)
+
+
+def _read(files: list[ListedFile], fetch: Fetch) -> _Reading:
+    """Every file of the day, read and sorted by kind (the day is retried rather than settled
+    from fewer files when one cannot be fetched)."""
+    found = _Reading()
+    by_path = {f.file.path: f for f in sorted(files, key=lambda f: f.file.rank)}
+    for path, content, recognised in read_files(list(by_path), fetch):
+        if recognised.oversize:
+            found.errors.append(recognised.reason)
+            found.oversize.append(by_path[path])
+            continue
+        found.shas[path] = git_blob_sha(content)
+        if recognised.kind in REPORT_KINDS:
+            found.examined.append(Examined(by_path[path], content, recognised))
+        elif recognised.kind is Kind.BROKEN:
+            found.errors.append(recognised.reason)
+        elif recognised.kind is Kind.EMPTY:
+            found.seen.append(recognised.reason)
+        elif recognised.kind is Kind.UNRECOGNISED:
+            found.unrecognised.append(path)
+            found.warnings.append(f"{recognised.reason}: not a kind of file upstream publishes")
+    return found
+
+
+def _documents(found: _Reading) -> list[str]:
+    """What the report links to: the day's reports, and those too large to read (by name)."""
+    documents = reading_documents(found.examined)
+    documents += [f.file.path for f in found.oversize if f.file.kind in _READABLE_NAMES]
+    return sorted(documents, key=lambda path: path.endswith(".md"))
+
+
+def _contribution(candidate: Candidate, day: dt.date, opts: DayOptions) -> Contribution:
+    first = candidate.files[0]
     if candidate.artefact == "markdown":
-        return markdown_contribution(contents[0], day, path)
-    documents = [parse_json_document(c, p) for c, p in zip(contents, candidate.paths, strict=True)]
+        return markdown_contribution(first.content, day, first.path)
     if candidate.artefact == "json":
-        return json_contribution(documents[0], day, opts.languages, contents[0], path)
-    return stix_contribution(documents, candidate.paths, opts.languages)
+        return json_contribution(first.document, day, opts.languages, first.content, first.path)
+    return stix_contribution([f.document for f in candidate.files], candidate.paths, opts.languages)
 
 
 def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOptions) -> DayResult:
     """Each artefact's first candidate that holds intelligence, merged into one bundle.
 
     A file that cannot be fetched makes the day an error (retried later rather than settled
-    from fewer artefacts); a broken or empty file is skipped and said in the message.
+    from fewer artefacts); a broken or empty file is skipped and said in the message; a file
+    of an unknown kind keeps the day unsettled unless a report was imported.
     """
     if not files:
         return DayResult(day, DayOutcome.MISSING, "nothing published for this day")
-    errors: list[str] = []
-    seen: list[str] = []
-    shas: dict[str, str] = {}
+    try:
+        found = _read(files, fetch)
+    except FetchError as exc:
+        return DayResult(day, DayOutcome.ERROR, str(exc))
+    errors, seen = found.errors, found.seen
     used: list[tuple[Candidate, Contribution]] = []
-    for candidates in plan_day(files, opts.languages, opts.artefacts):
+    for candidates in plan_day(found.examined, opts.languages, opts.artefacts):
         for candidate in candidates:
             try:
-                part = _contribution(candidate, fetch, shas, day, opts)
+                part = _contribution(candidate, day, opts)
             except EmptyDocument as exc:
                 seen.append(str(exc))
-            except FetchError as exc:
-                if exc.oversize:  # no retry will shrink it: do without that file
-                    errors.append(str(exc))
-                    continue
-                message = "; ".join([*errors, str(exc), *seen])
-                return DayResult(day, DayOutcome.ERROR, message, paths=list(shas), blob_shas=shas)
             except DocumentError as exc:  # a broken file stays broken: try the next candidate
                 errors.append(str(exc))
             except NoContent as exc:
@@ -93,25 +140,35 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
             else:
                 used.append((candidate, part))
                 break
+    unrecognised = found.unrecognised
+    notice = f"not recognised: {', '.join(unrecognised)}" if unrecognised else ""
+    common = {"paths": list(found.shas), "blob_shas": found.shas, "unrecognised": unrecognised,
+              "warnings": found.warnings}  # fmt: skip
     if not used:
-        status = DayOutcome.ERROR if errors else DayOutcome.NO_CONTENT
-        if not errors and not seen:
-            seen = [f"{', '.join(f.file.path for f in files)}: no usable file"]
-        message = "; ".join(errors + seen)
-        return DayResult(day, status, message, paths=list(shas), blob_shas=shas)
+        status = DayOutcome.NO_CONTENT
+        if errors:
+            status = DayOutcome.ERROR
+        elif unrecognised:
+            status = DayOutcome.UNRECOGNISED
+        if not errors and not seen and not unrecognised:
+            seen = [f"{', '.join(f.file.path for f in files)}: no report among these files"]
+        message = "; ".join([*errors, *seen, *([notice] if notice else [])])
+        return DayResult(day, status, message, **common)
     parts = [part for _, part in used]
-    documents = [f.file.path for f in files if f.file.kind in _DOCUMENTS]
     output = normalise_contributions(
-        parts, day, opts.languages, opts.excluded_hosts, opts.confidence, documents
-    )
+        parts, day, opts.languages, opts.excluded_hosts, opts.confidence,
+        _documents(found),
+    )  # fmt: skip
     paths = [p for candidate, _ in used for p in candidate.paths]
     message = f"{output.object_count} objects from {', '.join(paths)}"
     if errors:
         message += f" (skipped: {'; '.join(errors)})"
+    if notice:
+        message += f" ({notice})"
+    common.update(paths=paths, warnings=[*found.warnings, *(w for p in parts for w in p.warnings)])
     return DayResult(
-        day, DayOutcome.IMPORTED, message, parts[0].artefact, paths, shas, output,
-        artefacts=[p.artefact for p in parts],
-        warnings=[w for p in parts for w in p.warnings],
+        day, DayOutcome.IMPORTED, message, parts[0].artefact, output=output,
+        artefacts=[p.artefact for p in parts], **common,
     )  # fmt: skip
 
 
@@ -125,10 +182,9 @@ def process_days(
 ) -> Iterator[DayResult]:
     """Process days in parallel, yielding results in date order.
 
-    Each day's first candidate is known from the listing alone, so a download pool fetches it
-    ahead while earlier days are being normalised; later candidates (after a stub) are fetched
-    on demand. Both pools look a bounded number of days ahead: a year-long backfill never holds
-    every file or bundle in memory.
+    Every file of a day is read (its content says what it is), so a download pool fetches
+    them ahead while earlier days are being normalised. Both pools look a bounded number of
+    days ahead: a year-long backfill never holds every file or bundle in memory.
     """
     ordered = sorted(days)
     prefetched: dict[str, Future[bytes]] = {}
@@ -162,8 +218,8 @@ def process_days(
             nonlocal next_prefetch
             while next_prefetch < min(limit, len(ordered)):
                 day = ordered[next_prefetch]
-                plans = plan_day(listing.for_day(day), opts.languages, opts.artefacts)
-                for path in (p for plan in plans if plan for p in plan[0].paths):
+                for listed in listing.for_day(day):  # every file is read to know what it is
+                    path = listed.file.path
                     with lock:
                         prefetched[path] = downloads.submit(fetch, path)
                 next_prefetch += 1
@@ -191,5 +247,7 @@ def _log_result(logger: Logger, result: DayResult) -> None:
         logger.error("Day could not be processed", meta)
     elif result.outcome is DayOutcome.MISSING:
         logger.warning("No report published for this day", meta)
+    elif result.outcome is DayOutcome.UNRECOGNISED:
+        logger.warning("No report recognised among this day's files", meta)
     else:
         logger.info("Day processed", meta)

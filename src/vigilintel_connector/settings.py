@@ -9,6 +9,7 @@ the variable's name instead of surfacing later as a confusing network or parsing
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -34,6 +35,7 @@ from pydantic_settings import (
 
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
 from vigilintel_connector.select.candidates import ARTEFACTS, Artefact
+from vigilintel_connector.source.periods import DIGEST_KINDS, DigestKind
 
 DEFAULT_SOURCE = "https://raw.githubusercontent.com/kidrek/VigilIntel/main"
 DEFAULT_LISTING_URL = "https://api.github.com/repos/kidrek/VigilIntel/git/trees/main?recursive=1"
@@ -43,6 +45,7 @@ LANGUAGES = ("fr", "en")
 _CHOICES = {
     "language": (LANGUAGES, "one of: fr, en, fr,en"),
     "source_formats": (ARTEFACTS, "auto or a comma-separated list of: stix, json, markdown"),
+    "digests": (DIGEST_KINDS, "empty, or a comma-separated list of: weekly, monthly"),
 }
 
 
@@ -132,11 +135,17 @@ class VigilIntelSection(BaseModel):
         description="The day's artefacts to import, merged into one bundle: any of stix, json, "
         "markdown, comma-separated (auto: all three).",
     )
+    digests: str = Field(
+        default="weekly,monthly",
+        description="Upstream's digests to import, each as its own report once its period has "
+        "ended: weekly, monthly, both (comma-separated), or empty for none.",
+    )
     missing_grace_days: int = Field(
         default=3,
         ge=0,
         le=365,
-        description="Days an unpublished day is checked again before it is recorded missing.",
+        description="Days an unpublished day is checked again before it is recorded missing, "
+        "and a digest written before its period ended waits for its final version.",
     )
     http_retries: int = Field(
         default=5, ge=0, le=20, description="Retries after the first try, for 429/5xx/resets."
@@ -163,7 +172,7 @@ class VigilIntelSection(BaseModel):
         default=False, description="Process and log, but send nothing and keep the state."
     )
 
-    @field_validator("language", "source_formats", mode="before")
+    @field_validator("language", "source_formats", "digests", mode="before")
     @classmethod
     def _choices(cls, value: object, info: ValidationInfo) -> object:
         """Comma-separated choices: languages in the order given (the first is primary),
@@ -172,12 +181,15 @@ class VigilIntelSection(BaseModel):
             return value
         allowed, accepted = _CHOICES[info.field_name]
         parts = _comma_list(value)
+        if info.field_name == "digests" and not parts:
+            return ""
         if info.field_name == "source_formats" and parts == ["auto"]:
             parts = list(ARTEFACTS)
         if not parts or any(p not in allowed for p in parts) or len(set(parts)) != len(parts):
             raise ValueError(f"must be {accepted}")
-        if info.field_name == "source_formats":
-            parts = [a for a in ARTEFACTS if a in parts]
+        order = {"source_formats": ARTEFACTS, "digests": DIGEST_KINDS}.get(info.field_name)
+        if order is not None:
+            parts = [a for a in order if a in parts]
         return ",".join(parts)
 
     @field_validator("source")
@@ -205,6 +217,10 @@ class VigilIntelSection(BaseModel):
     @property
     def artefacts(self) -> tuple[Artefact, ...]:
         return tuple(a for a in ARTEFACTS if a in self.source_formats.split(","))
+
+    @property
+    def digest_kinds(self) -> tuple[DigestKind, ...]:
+        return tuple(k for k in DIGEST_KINDS if k in self.digests.split(","))
 
     @property
     def max_file_bytes(self) -> int:
@@ -322,8 +338,12 @@ def load_settings(config_path: Path | None = None) -> Settings:
                 sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path))
             return tuple(sources)
 
+    # Every empty variable means "use the default", but for the digests empty means "none".
+    explicit: dict[str, Any] = {}
+    if os.environ.get("VIGILINTEL_DIGESTS", None) == "":
+        explicit = {"vigilintel": {"digests": ""}}
     try:
-        return _FromFiles()
+        return _FromFiles(**explicit)
     except ValidationError as exc:
         # Never echo the input: it may be a token.
         problems = [_problem(err) for err in exc.errors()]

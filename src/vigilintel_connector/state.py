@@ -17,6 +17,7 @@ from typing import Any
 from vigilintel_connector.outcome import DayOutcome
 
 MAX_DAY_RECORDS = 500  # ~16 months of days: bounds the state the platform stores and pings
+MAX_DIGEST_RECORDS = 120  # ~20 months of weekly and monthly digests
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ConnectorState:
     last_processed_date: dt.date | None = None
     last_run: str | None = None
     days: dict[dt.date, DayRecord] = field(default_factory=dict)
+    digests: dict[str, DayRecord] = field(default_factory=dict)  # by period: 2026-07-w4, 2026-07
 
     def to_dict(self) -> dict[str, Any]:
         """The brief's keys first (``last_processed_date``, ``last_run``), then ours."""
@@ -50,6 +52,7 @@ class ConnectorState:
             "last_run": self.last_run,
             "start_date": self.start_date.isoformat(),
             "days": {d.isoformat(): r.to_dict() for d, r in sorted(self.days.items())},
+            "digests": {k: r.to_dict() for k, r in sorted(self.digests.items())},
         }
 
     def planned_days(self, today: dt.date) -> list[dt.date]:
@@ -69,6 +72,9 @@ class ConnectorState:
     def prune(self) -> None:
         """Keep the newest records only; the start moves past what is forgotten, which must be
         settled (an unsettled day is never forgotten, so it is never lost)."""
+        for key in sorted(self.digests)[: max(0, len(self.digests) - MAX_DIGEST_RECORDS)]:
+            if self.digests[key].status.settled:
+                del self.digests[key]
         if len(self.days) <= MAX_DAY_RECORDS:
             return
         ordered = sorted(self.days)
@@ -123,6 +129,14 @@ def load_state(raw: object, today: dt.date, first_day: dt.date) -> tuple[Connect
             warnings.append(f"Connector state: dropped an unreadable record for {key!r}")
             continue
         days[record[0]] = record[1]
+    digests: dict[str, DayRecord] = {}
+    raw_digests = raw.get("digests")
+    for key, value in (raw_digests if isinstance(raw_digests, dict) else {}).items():
+        digest = _record(value)
+        if digest is None:
+            warnings.append(f"Connector state: dropped an unreadable digest record for {key!r}")
+            continue
+        digests[str(key)] = digest
     start = _parse_day(raw.get("start_date"))
     if start is not None and start > today:
         start = None
@@ -145,6 +159,7 @@ def load_state(raw: object, today: dt.date, first_day: dt.date) -> tuple[Connect
         done_until=floor if last is not None and last >= floor else None,
         last_run=_text(raw.get("last_run")),
         days=days,
+        digests=digests,
     )
     state.settle_cursor(today)
     return state, warnings
@@ -165,7 +180,14 @@ def _text(value: object) -> str | None:
 
 def _parse_record(key: object, value: object, today: dt.date) -> tuple[dt.date, DayRecord] | None:
     day = _parse_day(key)
-    if day is None or day > today or not isinstance(value, dict):
+    if day is None or day > today:
+        return None
+    record = _record(value)
+    return (day, record) if record else None
+
+
+def _record(value: object) -> DayRecord | None:
+    if not isinstance(value, dict):
         return None
     try:
         status = DayOutcome(value.get("status"))
@@ -174,7 +196,7 @@ def _parse_record(key: object, value: object, today: dt.date) -> tuple[dt.date, 
     # "files" and "sent" are the names the first release wrote.
     fingerprint = value.get("fingerprint", value.get("files"))
     sent_key = value.get("sent_key", value.get("sent"))
-    return day, DayRecord(
+    return DayRecord(
         status=status,
         fingerprint=_text(fingerprint),
         sent_key=_text(sent_key),

@@ -35,16 +35,29 @@ class ConnectorRun:
     new_works: list[Any]
 
     def objects_by_day(self, standin: StandIn) -> dict[str, set[str]]:
+        """Objects received per work label: a day (``2026-01-28``) or a digest (``weekly
+        2026-04-w2``)."""
         days: dict[str, set[str]] = defaultdict(set)
         for message in self.messages:
-            name = standin.works[message["work_id"]].name
-            day = name.split()[1]
-            days[day].update(o["id"] for o in message["bundle"]["objects"])
+            label = work_label(standin.works[message["work_id"]].name)
+            days[label].update(o["id"] for o in message["bundle"]["objects"])
         return dict(days)
 
     @property
     def work_days(self) -> list[str]:
-        return sorted(w.name.split()[1] for w in self.new_works)
+        labels = (work_label(w.name) for w in self.new_works)
+        return sorted(label for label in labels if " " not in label)
+
+    @property
+    def work_digests(self) -> list[str]:
+        labels = (work_label(w.name) for w in self.new_works)
+        return sorted(label for label in labels if " " in label)
+
+
+def work_label(name: str) -> str:
+    """``VigilIntel 2026-01-28 (fr)`` → ``2026-01-28``; ``VigilIntel weekly 2026-04-w2 (fr)``
+    → ``weekly 2026-04-w2``."""
+    return name.removeprefix("VigilIntel ").rsplit(" (", 1)[0]
 
 
 @dataclass

@@ -58,7 +58,7 @@ def _sources(entry: dict[str, Any]) -> list[dict[str, str]]:
     ]  # fmt: skip
 
 
-def _actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) -> str | None:
+def threat_actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) -> str | None:
     name = _field(entry, *name_keys)
     if not isinstance(name, str) or is_placeholder_name(name):
         if name is not None:
@@ -124,7 +124,9 @@ def _one_indicator(b: Builder, kind: str, value: str, actor: str | None) -> list
     return observable_with_indicator(b, kind, value, actor)
 
 
-def _note(b: Builder, abstract: str, parts: list[tuple[str, str]], refs: list[str], entry: dict):
+def entry_note(
+    b: Builder, abstract: str, parts: list[tuple[str, str]], refs: list[str], entry: dict
+):
     body = "\n\n".join(f"## {title}\n{text}" if title else text for title, text in parts if text)
     if not body.strip():
         return None
@@ -137,13 +139,13 @@ def _note(b: Builder, abstract: str, parts: list[tuple[str, str]], refs: list[st
 
 
 def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
-    actor = _actor(b, entry, ("threat_actor", "threat_actors", "actor"))
+    actor = threat_actor(b, entry, ("threat_actor", "threat_actors", "actor"))
     refs = [actor] if actor else []
     refs += _indicators(b, _field(entry, "indicators", "indicator_of_compromise"), actor)
     refs += techniques(b, entry.get("mitre_ttps"), actor)
     title = b.text(_field(entry, "title", "titre")) or "Threat"
     refs += locations(b, f"{title}\n{b.text(entry.get('description'))}")
-    _note(
+    entry_note(
         b, title,
         [("", b.text(entry.get("description"))),
          ("Analysis", b.text(_field(entry, "analyse", "analysis"))),
@@ -153,7 +155,7 @@ def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
 
 
 def _convert_actor(b: Builder, entry: dict[str, Any]) -> None:
-    actor = _actor(b, entry, ("nom", "name", "threat_actor"))
+    actor = threat_actor(b, entry, ("nom", "name", "threat_actor"))
     campaign_name = entry.get("campaign")
     if isinstance(campaign_name, str) and not is_placeholder_name(campaign_name):
         campaign = b.add(
@@ -167,7 +169,7 @@ def _convert_actor(b: Builder, entry: dict[str, Any]) -> None:
 
 def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
     victim = _field(entry, "victim", "victime")
-    actor = _actor(b, entry, ("threat_actor", "actor"))
+    actor = threat_actor(b, entry, ("threat_actor", "actor"))
     description = b.text(entry.get("description"))
     sector = b.text(_field(entry, "sector", "secteur"))
     refs = [actor] if actor else []
@@ -187,7 +189,7 @@ def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
             b.relate(incident, "targets", location)
             refs.append(location)
     refs += techniques(b, entry.get("mitre_ttps"), actor)
-    _note(b, f"Breach: {b.text(victim) or 'unnamed victim'}", [("", description)], refs, entry)
+    entry_note(b, f"Breach: {b.text(victim) or 'unnamed victim'}", [("", description)], refs, entry)
 
 
 def _convert_vulnerability(b: Builder, entry: dict[str, Any]) -> None:
@@ -216,7 +218,7 @@ def _convert_vulnerability(b: Builder, entry: dict[str, Any]) -> None:
 def _convert_geopolitics(b: Builder, entry: dict[str, Any]) -> None:
     theme = b.text(entry.get("theme")) or "Geopolitics"
     description = b.text(entry.get("description"))
-    _note(
+    entry_note(
         b, f"Geopolitics: {theme}",
         [("", description),
          ("Sector", b.text(_field(entry, "sector", "secteur"))),
@@ -226,7 +228,7 @@ def _convert_geopolitics(b: Builder, entry: dict[str, Any]) -> None:
 
 
 def _convert_regulatory(b: Builder, entry: dict[str, Any]) -> None:
-    _note(
+    entry_note(
         b, f"Regulatory: {b.text(entry.get('title')) or 'update'}",
         [("", b.text(entry.get("description"))),
          ("Organisation", b.text(entry.get("organisation"))),

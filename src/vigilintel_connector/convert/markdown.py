@@ -60,7 +60,7 @@ def markdown_contribution(content: bytes, day: dt.date, path: str) -> Contributi
         _article(b, article)
     for section in root.walk():
         for table in section.tables:
-            _synthesis_table(b, fold(section.title), table)
+            synthesis_table(b, fold(section.title), table)
     if not articles:
         warnings.append(
             f"{path}: Markdown layout not recognised (no article found); only its CVE and "
@@ -150,7 +150,7 @@ def _actor(b: Builder, name: str, aliases: Iterable[str]) -> str:
     return b.add("threat-actor", name, name=name, aliases=list(aliases) or None)
 
 
-def _synthesis_table(b: Builder, title: str, table: Table) -> None:
+def synthesis_table(b: Builder, title: str, table: Table) -> None:
     """The day's synthesis tables: vulnerabilities with their scores, actors, breaches."""
     for record in table.records():
         cve_cell = fields.cell(record, "cve")
@@ -158,13 +158,13 @@ def _synthesis_table(b: Builder, title: str, table: Table) -> None:
             _vulnerability_row(b, cve_cell, record)
             continue
         actor_cell = fields.cell(record, "nom de l'acteur", "acteur", "actor")
-        if actor_cell is not None and "acteur" in title:
+        if actor_cell is not None and ("acteur" in title or "actor" in title):
             for name, aliases in fields.actor_names(actor_cell, strict=False):
                 actor = _actor(b, name, aliases)
                 techniques(b, fields.cell(record, "ttp") or "", actor)
             continue
         victim = fields.cell(record, "victime", "victim")
-        if victim is not None and "violation" in title:
+        if victim is not None and ("violation" in title or "breach" in title):
             _victim_row(b, victim, record)
 
 

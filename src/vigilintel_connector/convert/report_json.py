@@ -20,18 +20,14 @@ from vigilintel_connector.convert.shared import vulnerability
 from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent
 from vigilintel_connector.normalise.stix import normalise_contributions
 from vigilintel_connector.select.content import carries_intelligence
+from vigilintel_connector.select.report_shape import (
+    document_sections,
+    has_report_shape,
+    section_kind,
+)
 from vigilintel_connector.source.documents import DocumentError
 from vigilintel_connector.terms import CVE_PATTERN_BYTES
 
-_SECTIONS = (  # keyword in the folded section name → what it holds
-    ("strategic", ("transvers", "cross", "strategic", "strateg")),
-    ("actors", ("acteur", "actor", "malicious")),
-    ("geopolitics", ("geopolit", "géopolit")),
-    ("breaches", ("violation", "breach")),
-    ("vulnerabilities", ("vulnerab", "vulnérab")),
-    ("regulatory", ("regulat", "réglement", "reglement", "legal")),
-    ("threats", ("article", "threat", "menace")),
-)
 # Prose fields of the old {EN, FR} format: with both languages, each keeps both texts.
 _PROSE_FIELDS = frozenset(
     {"description", "analyse", "analysis", "recommandations", "recommendations", "modop",
@@ -52,32 +48,6 @@ def mentioned_cves(source: bytes) -> list[str]:
             continue
         found[match.group().decode()] = None
     return list(found)
-
-
-def _section_kind(name: str) -> str | None:
-    folded = name.strip().lower().replace("_", " ")
-    for kind, keywords in _SECTIONS:
-        if any(k in folded for k in keywords):
-            return kind
-    return None
-
-
-def document_sections(document: dict[str, Any], languages: tuple[str, ...]) -> list[dict]:
-    """The per-language section dicts to convert, primary language first."""
-    if any(k in document for k in ("EN", "FR", "en", "fr")) and all(
-        isinstance(v, dict) for v in document.values()
-    ):
-        by_language = {k.lower(): v for k, v in document.items()}
-        chosen = [by_language[lang] for lang in languages if lang in by_language]
-        return chosen or list(by_language.values())[:1]
-    return [document]
-
-
-def has_report_shape(document: object) -> bool:
-    if not isinstance(document, dict):
-        return False
-    sections = document_sections(document, ("fr", "en"))
-    return any(_section_kind(name) for section in sections for name in section)
 
 
 def json_contribution(
@@ -126,7 +96,7 @@ def _convert_sections(b: Builder, sections: list[dict], languages: tuple[str, ..
     """Every entry of every known section into ``b``; returns the strategic summary."""
     description = ""
     for name, content in sections[0].items():
-        kind = _section_kind(name)
+        kind = section_kind(name)
         paired = [s.get(name) for s in sections[1:]]
         if kind is None:
             b.tally.ignore("section")

@@ -20,16 +20,24 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def write_day(out_dir: Path, result: DayResult) -> None:
+    """``DIR/<day>.json``, or ``DIR/digests/<period>.json`` for a digest."""
     if result.output is None:
         return
     # Compact: with ``indent`` the json module falls back to its pure-Python encoder, which
     # made writing the bundles 40% of an export (pretty-print with ``jq`` when reading).
     payload = json.dumps(result.output.bundle, ensure_ascii=False, separators=(",", ":"))
-    _write_atomically(out_dir / f"{result.day.isoformat()}.json", payload.encode())
+    if result.period is not None:
+        (out_dir / "digests").mkdir(exist_ok=True)
+        target = out_dir / "digests" / f"{result.period.key}.json"
+    else:
+        target = out_dir / f"{result.day.isoformat()}.json"
+    _write_atomically(target, payload.encode())
 
 
 def summary_entry(result: DayResult) -> dict[str, Any]:
+    period = {"period": result.period.key} if result.period is not None else {}
     return {
+        **period,
         "date": result.day.isoformat(),
         "status": str(result.outcome),
         "files": result.paths,
@@ -38,18 +46,24 @@ def summary_entry(result: DayResult) -> dict[str, Any]:
         "objects": result.objects,
         "provenance": dict(sorted(result.output.provenance.items())) if result.output else {},
         **result.tally.as_dict(),
+        "unrecognised": result.unrecognised,
         "message": result.message,
     }
 
 
 def write_summary(
-    out_dir: Path, results: Iterable[DayResult], source: str, language: str
+    out_dir: Path,
+    results: Iterable[DayResult],
+    source: str,
+    language: str,
+    digests: Iterable[DayResult] = (),
 ) -> dict[str, Any]:
     summary = {
         "generated_at": iso_utc(now_utc()),
         "source": source,
         "language": language,
         "days": [summary_entry(r) for r in sorted(results, key=lambda r: r.day)],
+        "digests": [summary_entry(r) for r in digests],
     }
     _write_atomically(
         out_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode()

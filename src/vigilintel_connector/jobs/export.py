@@ -10,16 +10,19 @@ import datetime as dt
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from vigilintel_connector.clock import now_utc
 from vigilintel_connector.deliver.export import write_day, write_summary
+from vigilintel_connector.digests import process_digest
 from vigilintel_connector.jobs.build import ExitCode, build_upstream, day_options
-from vigilintel_connector.log import StdLogger
+from vigilintel_connector.log import Logger, StdLogger
 from vigilintel_connector.outcome import DayOutcome, DayResult
 from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import Settings
-from vigilintel_connector.source.upstream import SourceUnreachable
+from vigilintel_connector.source.periods import Period, periods_between
+from vigilintel_connector.source.upstream import Listing, SourceUnreachable
 
 # What the most frequent removal reasons mean, for the closing lines (summary.json keeps codes).
 _REASONS = {
@@ -79,7 +82,7 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _closing(results: list[DayResult], summary_path: Path) -> None:
+def _closing(results: list[DayResult], summary_path: Path, digests: list[DayResult]) -> None:
     counts = Counter(r.outcome for r in results)
     sent = sum(r.objects for r in results)
     _say(
@@ -88,6 +91,16 @@ def _closing(results: list[DayResult], summary_path: Path) -> None:
         f"{counts[DayOutcome.MISSING]} with nothing published, "
         f"{counts[DayOutcome.ERROR]} in error, out of {len(results)}."
     )
+    if digests:
+        done = sum(1 for d in digests if d.outcome is DayOutcome.IMPORTED)
+        _say(f"{done} of {len(digests)} digests imported, in {summary_path.parent / 'digests'}.")
+    unknown = [path for r in results for path in r.unrecognised]
+    if unknown:
+        _say(
+            f"{len(unknown)} files of no known kind (see the README, 'When upstream changes'): "
+            + ", ".join(unknown[:5])
+            + (" …" if len(unknown) > 5 else "")
+        )
     dropped: Counter[str] = Counter()
     for r in results:
         dropped.update(r.tally.dropped)
@@ -98,9 +111,9 @@ def _closing(results: list[DayResult], summary_path: Path) -> None:
         _say(f"Removed on the way, most frequent first: {words}" + (
             f"; and {rest} other reasons" if rest > 0 else ""
         ) + ".")  # fmt: skip
-    for r in results:
+    for r in [*results, *digests]:
         if r.outcome is DayOutcome.ERROR:
-            _say(f"error {r.day}: {r.message}")
+            _say(f"error {r.label}: {r.message}")
     _say(f"Details for every day: {summary_path}")
 
 
@@ -133,8 +146,9 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         return ExitCode.CONFIG
     upstream = build_upstream(settings, logger)
     print(f"exporting {since} … {until} from {upstream.description} to {out}", file=sys.stderr)
+    periods = periods_between(since, until, settings.vigilintel.digest_kinds)
     try:
-        listing = upstream.list_files(days)
+        listing = upstream.list_files(days, probe_periods=periods)
     except SourceUnreachable as exc:
         print(
             f"error: source unreachable: {exc}. Check the network access to GitHub, or set "
@@ -156,6 +170,36 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         console.day(result)
         results.append(result)
     console.flush()
-    write_summary(out, results, upstream.description, settings.vigilintel.language)
-    _closing(results, out / "summary.json")
+    digests = _digests(settings, listing, periods, upstream.fetch, out, logger)
+    write_summary(out, results, upstream.description, settings.vigilintel.language, digests)
+    _closing(results, out / "summary.json", digests)
     return ExitCode.OK
+
+
+def _digests(
+    settings: Settings,
+    listing: Listing,
+    periods: list[Period],
+    fetch: Callable[[str], bytes],
+    out: Path,
+    logger: Logger,
+) -> list[DayResult]:
+    """The digests of the range's periods that upstream published, as the connector would
+    send them today (an unfinished period, or a version not final yet, is ``pending``)."""
+    today = now_utc().date()
+    results = []
+    for period in periods:
+        files = listing.for_period(period)
+        if not files:
+            continue
+        result = process_digest(
+            period, files, fetch, day_options(settings), today,
+            settings.vigilintel.missing_grace_days,
+        )  # fmt: skip
+        if result.unrecognised:
+            logger.warning("A digest file was not understood", {"files": result.unrecognised})
+        write_day(out, result)
+        detail = f"{result.objects:>4} objects" if result.output else result.message
+        _say(f"{period.key:<10}  {result.outcome:<10}  {period.kind:<8}  {detail}")
+        results.append(result)
+    return results

@@ -3,7 +3,9 @@
 The rules that make state trustworthy live here: a day is recorded as done only after its bundle
 reached the platform; a day with nothing published stays pending until the grace window has
 passed; an unchanged day is never sent again and a rewritten one always is; state is saved after
-every day so that a crash loses at most the day in flight.
+every day so that a crash loses at most the day in flight. Digests follow the days, each its own
+work and state record, sent once their period has ended and again only when upstream rewrites
+them.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from typing import Any
 
 from vigilintel_connector.clock import iso_utc, now_utc
 from vigilintel_connector.deliver.opencti import DeliveryError, Sender, StateStore
+from vigilintel_connector.digests import process_digest
 from vigilintel_connector.jobs.build import day_options
 from vigilintel_connector.log import Logger
 from vigilintel_connector.outcome import DayOutcome, DayResult
 from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import Settings
-from vigilintel_connector.source.upstream import SourceUnreachable, Upstream
+from vigilintel_connector.source.periods import Period, periods_between
+from vigilintel_connector.source.upstream import Listing, SourceUnreachable, Upstream
 from vigilintel_connector.state import (
     ConnectorState,
     DayRecord,
@@ -27,6 +31,8 @@ from vigilintel_connector.state import (
     fingerprint,
     load_state,
 )
+
+_PROBED_DAYS = 35
 
 
 @dataclass
@@ -84,8 +90,17 @@ class Importer:
             d for d in days
             if decide(state.days.get(d), None, d, today, grace).process
         ]  # fmt: skip
+        periods = self._digest_periods(state, today)
+        # Without a listing, only recent periods are probed: a digest exists from its
+        # period's first day, so an older one would have been listed by an earlier run.
+        unsettled = [
+            p for p in periods
+            if not _settled(state.digests.get(p.key)) and (today - p.end).days <= _PROBED_DAYS
+        ]  # fmt: skip
         try:
-            listing = self.upstream.list_files(days, probe_days=worth_probing)
+            listing = self.upstream.list_files(
+                days, probe_days=worth_probing, probe_periods=unsettled
+            )
         except SourceUnreachable as exc:
             report.reachable = False
             self.logger.error("Upstream unreachable; nothing imported", {"error": str(exc)})
@@ -109,6 +124,7 @@ class Importer:
             state.days[result.day] = record
             if previous != record:
                 self._save(state, today)
+        self._digests(state, listing, periods, today, report)
         state.last_run = iso_utc(started)
         state.prune()
         self._save(state, today)
@@ -120,6 +136,47 @@ class Importer:
              "last_processed_date": str(state.last_processed_date)},
         )  # fmt: skip
         return report
+
+    def _digest_periods(self, state: ConnectorState, today: dt.date) -> list[Period]:
+        """The digests in scope: of the chosen kinds, ended, ending on or after the first
+        planned day."""
+        kinds = self.vi.digest_kinds
+        if not kinds:
+            return []
+        within = periods_between(state.start_date, today, kinds)
+        return [p for p in within if state.start_date <= p.end < today]
+
+    def _digests(
+        self,
+        state: ConnectorState,
+        listing: Listing,
+        periods: list[Period],
+        today: dt.date,
+        report: RunReport,
+    ) -> None:
+        for period in periods:
+            files = listing.for_period(period)
+            previous = state.digests.get(period.key)
+            if not files and previous is None:  # none published (before 2026-04): no record
+                continue
+            now = fingerprint([(f.file.path, f.sha) for f in files])
+            if _settled(previous) and now is not None and previous and now == previous.fingerprint:
+                continue
+            result = process_digest(
+                period, files, self.upstream.fetch, self.options, today,
+                self.vi.missing_grace_days,
+            )  # fmt: skip
+            self.logger.info(
+                "Digest processed",
+                {"digest": period.key, "status": str(result.outcome), "detail": result.message},
+            )
+            for warning in result.unrecognised:
+                self.logger.warning("A digest file was not understood", {"file": warning})
+            report.processed.append(result.label)
+            record = self._settle(result, previous, now, today, report)
+            state.digests[period.key] = record
+            if previous != record:
+                self._save(state, today)
 
     def _save(self, state: ConnectorState, today: dt.date) -> None:
         state.settle_cursor(today)
@@ -138,29 +195,29 @@ class Importer:
         if result.outcome is DayOutcome.IMPORTED:
             key = result.sent_key
             if key == sent_before:
-                self.logger.info("Day unchanged since it was delivered", {"day": str(result.day)})
+                self.logger.info("Unchanged since it was delivered", {"day": result.label})
                 return DayRecord(DayOutcome.IMPORTED, fingerprint_now, key, stamp)
             try:
                 self._deliver(result)
             except DeliveryError as exc:
-                report.failed.append(str(result.day))
+                report.failed.append(result.label)
                 self._count("error_count")
                 self.logger.error(
-                    "Day not delivered; it will be retried next run",
-                    {"day": str(result.day), "files": result.paths, "error": str(exc)},
+                    "Not delivered; it will be retried next run",
+                    {"day": result.label, "files": result.paths, "error": str(exc)},
                 )
                 return DayRecord(DayOutcome.ERROR, None, sent_before, stamp)
-            report.sent.append(str(result.day))
+            report.sent.append(result.label)
             report.objects_sent += result.objects
             return DayRecord(DayOutcome.IMPORTED, fingerprint_now, key, stamp)
-        if result.outcome is DayOutcome.NO_CONTENT:
-            return DayRecord(DayOutcome.NO_CONTENT, fingerprint_now, sent_before, stamp)
+        if result.outcome in (DayOutcome.NO_CONTENT, DayOutcome.UNRECOGNISED, DayOutcome.PENDING):
+            return DayRecord(result.outcome, fingerprint_now, sent_before, stamp)
         if result.outcome is DayOutcome.MISSING:
             age = (today - result.day).days
             pending = age <= self.vi.missing_grace_days
             status = DayOutcome.PENDING if pending else DayOutcome.MISSING
             return DayRecord(status, fingerprint_now, sent_before, stamp)
-        report.failed.append(str(result.day))
+        report.failed.append(result.label)
         self._count("error_count")
         return DayRecord(DayOutcome.ERROR, None, sent_before, stamp)
 
@@ -173,15 +230,21 @@ class Importer:
             f"{result.output.dropped_count} upstream objects dropped or merged "
             f"({reasons or 'none'})"
         )
-        name = f"VigilIntel {result.day} ({self.vi.language})"
+        if result.unrecognised:
+            message += f"; files of no known kind, not imported: {', '.join(result.unrecognised)}"
+        name = f"VigilIntel {result.label} ({self.vi.language})"
         chunks = self.sender.send(name, result.output.bundle, message)
         self._count("record_send", chunks or result.objects)
         self.logger.info(
             "Bundle sent",
-            {"day": str(result.day), "files": result.paths, "sha": result.sent_key,
+            {"day": result.label, "files": result.paths, "sha": result.sent_key,
              "objects": result.objects, "dropped": dict(dropped)},
         )  # fmt: skip
 
     def _count(self, name: str, n: int = 1) -> None:
         if self.metrics is not None:
             self.metrics.inc(name, n)
+
+
+def _settled(record: DayRecord | None) -> bool:
+    return record is not None and record.status.settled

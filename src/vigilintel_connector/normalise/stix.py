@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +34,27 @@ _TRANSLATED_FIELDS = ("description", "content", "abstract")
 _LINK_TYPES = ("relationship", "note")
 
 REPORT_NAME = "VigilIntel Report {day}"
+
+
+@dataclass(frozen=True)
+class ReportFrame:
+    """The one report a bundle is built around: a day's, or a digest's. Its name and date
+    make its id (OpenCTI's), so a report is the same node whenever it is sent again."""
+
+    day: dt.date  # published; and the date objects without one fall back to
+    name: str
+    key: str  # seeds the bundle id
+    fallback: str  # the description when no artefact has a summary
+    attachment: str  # the attached Markdown's file name: named after the report, not upstream
+    labels: tuple[str, ...] = ("vigilintel",)
+
+
+def daily_frame(day: dt.date) -> ReportFrame:
+    iso = day.isoformat()
+    return ReportFrame(
+        day, REPORT_NAME.format(day=iso), iso,
+        f"VigilIntel daily threat-intelligence report of {iso}.", f"{iso}-report.md",
+    )  # fmt: skip
 
 
 def stix_contribution(
@@ -71,11 +93,14 @@ def normalise_contributions(
     excluded_hosts: frozenset[str] = frozenset(),
     confidence: int = DEFAULT_CONFIDENCE,
     documents: Sequence[str] = (),
+    frame: ReportFrame | None = None,
 ) -> DayBundle:
     """Every artefact's part of a day → one clean bundle: objects meet on their deterministic
     ids and are merged field by field, in the order the parts are given. ``documents`` are the
-    day's human-readable files (Markdown, JSON), which the report links to."""
-    ctx = DayContext(day, languages, excluded_hosts, confidence)
+    day's human-readable files (Markdown, JSON), which the report links to; ``frame`` is the
+    report (the day's by default; a digest's)."""
+    frame = frame or daily_frame(day)
+    ctx = DayContext(frame.day, languages, excluded_hosts, confidence)
     for contribution in contributions:
         ctx.tally.update(contribution.tally)
     everything = [o for c in contributions for o in c.objects]
@@ -98,7 +123,7 @@ def normalise_contributions(
             for clean in clean_object(obj, ctx):
                 _emit(emitted, obj, clean, ctx, origin)
     _link_subtechniques(emitted, ctx)
-    report_id = ids.sdo_id(_report_shell(day))
+    report_id = ids.sdo_id(_report_shell(frame))
     # Relationships first: topic reports and notes may reference them.
     links.sort(key=lambda pair: pair[1].get("type") != "relationship")
     for origin, obj in links:
@@ -106,10 +131,10 @@ def normalise_contributions(
         if clean is not None:
             _emit(emitted, obj, clean, ctx, origin)
     summaries = [c.description for c in contributions if c.artefact != "stix"]
-    report = _daily_report(day, dailies, summaries, emitted, ctx)
-    _report_documents(report, contributions, documents)
+    report = _daily_report(frame, dailies, summaries, emitted, ctx)
+    _report_documents(report, contributions, documents, frame.attachment)
     content = [ids.author(confidence), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
-    bundle = {"type": "bundle", "id": ids.bundle_id(day.isoformat(), content), "objects": content}
+    bundle = {"type": "bundle", "id": ids.bundle_id(frame.key, content), "objects": content}
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
     return DayBundle(bundle, ctx.tally, provenance)
 
@@ -209,16 +234,19 @@ def _find_daily_report(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(reports, key=lambda r: len(r.get("object_refs", [])))
 
 
-def _report_shell(day: dt.date) -> dict[str, Any]:
+def _report_shell(frame: ReportFrame) -> dict[str, Any]:
     return {
         "type": "report",
-        "name": REPORT_NAME.format(day=day.isoformat()),
-        "published": timestamp(None, midnight(day)),
+        "name": frame.name,
+        "published": timestamp(None, midnight(frame.day)),
     }
 
 
 def _report_documents(
-    report: dict[str, Any], contributions: Sequence[Contribution], documents: Sequence[str]
+    report: dict[str, Any],
+    contributions: Sequence[Contribution],
+    documents: Sequence[str],
+    attachment_name: str,
 ) -> None:
     """The way back to what a person reads: links to the day's files on GitHub, the Markdown
     report rendered as the report's content (sanitised) and attached as it was published."""
@@ -234,8 +262,8 @@ def _report_documents(
     if markdown is None or markdown.markdown is None:
         return
     report["x_opencti_content"] = markdown_to_html(markdown.markdown.decode("utf-8"))
-    name = next((p.rsplit("/", 1)[-1] for p in documents if p.endswith(".md")), "report.md")
-    report["x_opencti_files"] = [attachment(name, markdown.markdown)]
+    # Named after the day, not the upstream file: the name stays when upstream renames it.
+    report["x_opencti_files"] = [attachment(attachment_name, markdown.markdown)]
 
 
 def _is_summary(text: object) -> bool:
@@ -262,7 +290,7 @@ def _hosts(urls: Iterable[str]) -> frozenset[str]:
 
 
 def _daily_report(
-    day: dt.date,
+    frame: ReportFrame,
     dailies: list[dict[str, Any]],
     summaries: list[str],
     emitted: dict[str, dict[str, Any]],
@@ -270,12 +298,12 @@ def _daily_report(
 ) -> dict[str, Any]:
     """The one report of the day; its identity depends on the file's date only. Its text is
     the first real summary: the converted artefacts' own, else upstream's STIX report's."""
-    report = _report_shell(day)
+    report = _report_shell(frame)
     stamp = report["published"]
     texts = [*summaries, *(d.get("description") for d in dailies)]
     description = next((t for t in texts if _is_summary(t)), None)
     if description is None:
-        description = f"VigilIntel daily threat-intelligence report of {day.isoformat()}."
+        description = frame.fallback
     upstream_refs = [r for d in dailies for r in d.get("external_references") or []]
     refs = clean_refs(upstream_refs, ctx)
     report.update(
@@ -292,7 +320,7 @@ def _daily_report(
             # make cycles that pycti's splitter cuts, leaving notes attached to nothing.
             "object_refs": [ids.AUTHOR_ID, *(i for i in emitted if not i.startswith("note--"))],
             "object_marking_refs": list(ids.MARKING_IDS),
-            "labels": ["vigilintel"],
+            "labels": list(frame.labels),
         }
     )
     if refs:

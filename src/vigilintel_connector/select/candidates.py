@@ -1,12 +1,12 @@
-"""Which of a day's files may hold its intelligence, per artefact, best first (a pure function
-of the listing)."""
+"""Which of a day's recognised files may hold its intelligence, per artefact, best first (a pure
+function of what the files hold; their names only break ties)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from vigilintel_connector.source.paths import FileKind
+from vigilintel_connector.select.recognise import Kind, Recognised
 from vigilintel_connector.source.upstream import ListedFile
 
 Artefact = Literal["stix", "json", "markdown"]
@@ -14,55 +14,79 @@ ARTEFACTS: tuple[Artefact, ...] = ("stix", "json", "markdown")
 
 
 @dataclass(frozen=True, slots=True)
+class Examined:
+    """One of a day's files, downloaded and recognised."""
+
+    listed: ListedFile
+    content: bytes
+    recognised: Recognised
+
+    @property
+    def path(self) -> str:
+        return self.listed.file.path
+
+    @property
+    def kind(self) -> Kind:
+        return self.recognised.kind
+
+    @property
+    def document(self) -> Any:
+        return self.recognised.document
+
+    @property
+    def language(self) -> str | None:
+        """A ``fr`` / ``en`` token in the name wins over what the text looks like."""
+        return self.listed.file.language or self.recognised.language
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """Files to read together (era A: one per language) as one artefact of the day."""
 
-    files: tuple[ListedFile, ...]
+    files: tuple[Examined, ...]
     artefact: Artefact
 
     @property
     def paths(self) -> list[str]:
-        return [f.file.path for f in self.files]
+        return [f.path for f in self.files]
 
 
-def _of_kind(files: list[ListedFile], kind: FileKind) -> list[ListedFile]:
-    return [f for f in files if f.file.kind is kind]
+def _of_kind(files: list[Examined], kind: Kind) -> list[Examined]:
+    return sorted((f for f in files if f.kind is kind), key=lambda f: f.listed.file.rank)
 
 
-def _per_language(files: list[ListedFile], languages: tuple[str, ...]) -> Candidate | None:
-    """Era A: the configured languages' files; the other language's file if those are absent."""
-    by_language = {f.file.language: f for f in _of_kind(files, FileKind.STIX_PER_LANGUAGE)}
+def _stix(files: list[Examined], languages: tuple[str, ...]) -> list[Candidate]:
+    """Era A's one-language bundles first (the configured languages', else the other one), then
+    each bilingual bundle; stubs and era C's empty template are rejected when converted."""
+    bundles = _of_kind(files, Kind.STIX_BUNDLE)
+    by_language: dict[str, Examined] = {}
+    for f in bundles:
+        if f.language is not None:
+            by_language.setdefault(f.language, f)
     chosen = tuple(by_language[lang] for lang in languages if lang in by_language)
     if not chosen:
         chosen = tuple(by_language[lang] for lang in sorted(by_language))[:1]
-    return Candidate(chosen, "stix") if chosen else None
-
-
-def _stix(files: list[ListedFile], languages: tuple[str, ...]) -> list[Candidate]:
-    """The template (era C) is never a candidate: it is always empty, whatever its size."""
-    found: list[Candidate] = []
-    per_language = _per_language(files, languages)
-    if per_language:
-        found.append(per_language)
-    found.extend(Candidate((f,), "stix") for f in _of_kind(files, FileKind.STIX_BILINGUAL))
+    found = [Candidate(chosen, "stix")] if chosen else []
+    found.extend(Candidate((f,), "stix") for f in bundles if f.language is None)
     return found
 
 
-def _json(files: list[ListedFile]) -> list[Candidate]:
-    """The daily report first: BETA only existed while report.json had the older format."""
-    return [
-        Candidate((f,), "json")
-        for kind in (FileKind.JSON_REPORT, FileKind.JSON_BETA)
-        for f in _of_kind(files, kind)
-    ]
+def _json(files: list[Examined]) -> list[Candidate]:
+    """The daily report before the BETA one (only published while the report had its first
+    format, and told apart by its ``malicious_actors_analyse`` section)."""
+    reports = sorted(
+        _of_kind(files, Kind.JSON_REPORT),
+        key=lambda f: "malicious_actors_analyse" in f.document,
+    )
+    return [Candidate((f,), "json") for f in reports]
 
 
-def _markdown(files: list[ListedFile]) -> list[Candidate]:
-    return [Candidate((f,), "markdown") for f in _of_kind(files, FileKind.MARKDOWN_REPORT)]
+def _markdown(files: list[Examined]) -> list[Candidate]:
+    return [Candidate((f,), "markdown") for f in _of_kind(files, Kind.MARKDOWN_REPORT)]
 
 
 def plan_day(
-    files: list[ListedFile], languages: tuple[str, ...], artefacts: tuple[Artefact, ...]
+    files: list[Examined], languages: tuple[str, ...], artefacts: tuple[Artefact, ...]
 ) -> list[list[Candidate]]:
     """For each artefact to use, in the given order, its candidates best first: the day takes
     the first candidate of each artefact that holds intelligence."""
@@ -72,3 +96,9 @@ def plan_day(
         "markdown": lambda: _markdown(files),
     }
     return [plans[artefact]() for artefact in artefacts]
+
+
+def reading_documents(files: list[Examined]) -> list[str]:
+    """The files a person reads, linked from the day's report: the preferred JSON report, then
+    the Markdown report."""
+    return [plan[0].paths[0] for plan in (_json(files), _markdown(files)) if plan]

@@ -1,8 +1,9 @@
-"""What upstream's file names mean.
+"""What upstream's file names say, and what they cannot.
 
-Upstream renamed its daily STIX file twice and publishes several other artefacts per day
-(see the project's data notes). Every name we understand is listed here, and only here, so a new
-rename is a one-line change.
+Upstream renamed its daily STIX file twice and publishes several other artefacts per day (see the
+project's data notes). A day's file is any ``YYYY/MM/YYYY-MM-DD-<name>.json|.md``: what it holds is
+decided by its content (``select.recognise``). The names we know only order a day's files, give
+the language of era A's bundles and are what HEAD-probing asks for when no listing can be had.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ _SUFFIXES: dict[str, tuple[FileKind, str | None]] = {
     "report.md": (FileKind.MARKDOWN_REPORT, None),
 }
 
-_DAILY = re.compile(r"(\d{4})/(\d{2})/(\d{4})-(\d{2})-(\d{2})-([A-Za-z0-9._-]+)")
+_DAILY = re.compile(r"(\d{4})/(\d{2})/(\d{4})-(\d{2})-(\d{2})-([A-Za-z0-9._-]+\.(?:json|md))")
+_LANGUAGE_TOKEN = re.compile(r"(?<![a-z])(fr|en)(?![a-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +43,15 @@ class DailyFile:
 
     path: str
     day: dt.date
-    kind: FileKind
-    language: str | None
+    kind: FileKind | None  # what its name says; None for a name we have never seen
+    language: str | None  # a ``fr`` / ``en`` token in its name
+
+    @property
+    def rank(self) -> tuple[int, str]:
+        """Known names first, in the order of ``_SUFFIXES``; then the others by name."""
+        suffix = self.path.rsplit("/", 1)[-1][11:]
+        order = list(_SUFFIXES)
+        return (order.index(suffix) if suffix in _SUFFIXES else len(order), self.path)
 
 
 UPSTREAM_BLOB = "https://github.com/kidrek/VigilIntel/blob/main/"
@@ -61,20 +70,24 @@ def is_safe_path(path: str) -> bool:
 
 
 def parse_daily_path(path: str) -> DailyFile | None:
-    """Return what a repository path is, or None for anything that is not a daily data file."""
+    """The day file a repository path is, or None for anything else (digests, images, paths
+    that could escape the repository)."""
     if not is_safe_path(path):
         return None
     match = _DAILY.fullmatch(path)
     if not match:
         return None
     folder_year, folder_month, year, month, day, suffix = match.groups()
-    if (folder_year, folder_month) != (year, month) or suffix not in _SUFFIXES:
+    if (folder_year, folder_month) != (year, month):
         return None
     try:
         date = dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
-    kind, language = _SUFFIXES[suffix]
+    kind, language = _SUFFIXES.get(suffix, (None, None))
+    if language is None:
+        tokens = _LANGUAGE_TOKEN.findall(suffix.lower())
+        language = tokens[-1] if len(set(tokens)) == 1 else None
     return DailyFile(path=path, day=date, kind=kind, language=language)
 
 

@@ -20,6 +20,12 @@ from urllib.parse import quote, urlsplit
 from vigilintel_connector.log import Logger
 from vigilintel_connector.source.http import FetchError, HttpClient
 from vigilintel_connector.source.paths import DailyFile, expected_paths, parse_daily_path
+from vigilintel_connector.source.periods import (
+    DigestFile,
+    Period,
+    expected_digest_paths,
+    parse_digest_path,
+)
 
 GITHUB_API_HOSTS = frozenset({"api.github.com"})
 
@@ -34,14 +40,38 @@ class ListedFile:
     sha: str | None  # git blob SHA; None when only probed
 
 
+@dataclass(frozen=True, slots=True)
+class ListedDigest:
+    file: DigestFile
+    sha: str | None
+
+
 @dataclass(frozen=True)
 class Listing:
-    """The daily data files upstream holds for the days asked about."""
+    """The daily files upstream holds for the days asked about, and the digests of the periods
+    that overlap them."""
 
     files: tuple[ListedFile, ...]
+    digests: tuple[ListedDigest, ...] = ()
 
     def for_day(self, day: dt.date) -> list[ListedFile]:
         return [f for f in self.files if f.file.day == day]
+
+    def for_period(self, period: Period) -> list[ListedDigest]:
+        return [d for d in self.digests if d.file.period == period]
+
+    def periods(self) -> list[Period]:
+        return sorted({d.file.period for d in self.digests}, key=lambda p: (p.end, p.week is None))
+
+    def within(self, days: Iterable[dt.date]) -> Listing:
+        wanted = set(days)
+        if not wanted:
+            return Listing(())
+        since, until = min(wanted), max(wanted)
+        return Listing(
+            tuple(f for f in self.files if f.file.day in wanted),
+            tuple(d for d in self.digests if d.file.period.overlaps(since, until)),
+        )
 
 
 def git_blob_sha(content: bytes) -> str:
@@ -51,31 +81,38 @@ def git_blob_sha(content: bytes) -> str:
     return digest.hexdigest()
 
 
-def parse_tree_listing(document: object) -> tuple[ListedFile, ...] | None:
-    """Read GitHub's git-trees answer (every day's files); None when it is not one or GitHub
+def parse_tree_listing(document: object) -> Listing | None:
+    """Read GitHub's git-trees answer (every file); None when it is not one or GitHub
     truncated it."""
     if not isinstance(document, dict) or document.get("truncated") is True:
         return None
     tree = document.get("tree")
     if not isinstance(tree, list):
         return None
-    found: list[ListedFile] = []
+    files: list[ListedFile] = []
+    digests: list[ListedDigest] = []
     for entry in tree:
         if not isinstance(entry, dict) or entry.get("type") != "blob":
             continue
         path, sha = entry.get("path"), entry.get("sha")
-        daily = parse_daily_path(path) if isinstance(path, str) else None
-        if daily is None:
+        if not isinstance(path, str):
             continue
-        found.append(ListedFile(file=daily, sha=sha if isinstance(sha, str) else None))
-    return tuple(found)
+        sha = sha if isinstance(sha, str) else None
+        if (daily := parse_daily_path(path)) is not None:
+            files.append(ListedFile(daily, sha))
+        elif (digest := parse_digest_path(path)) is not None:
+            digests.append(ListedDigest(digest, sha))
+    return Listing(tuple(files), tuple(digests))
 
 
 class Upstream(Protocol):
     description: str
 
     def list_files(
-        self, days: Iterable[dt.date], probe_days: Iterable[dt.date] | None = None
+        self,
+        days: Iterable[dt.date],
+        probe_days: Iterable[dt.date] | None = None,
+        probe_periods: Iterable[Period] = (),
     ) -> Listing: ...
 
     def fetch(self, path: str) -> bytes: ...
@@ -90,10 +127,14 @@ class DirectoryUpstream:
         self.description = str(self.root)
 
     def list_files(
-        self, days: Iterable[dt.date], probe_days: Iterable[dt.date] | None = None
+        self,
+        days: Iterable[dt.date],
+        probe_days: Iterable[dt.date] | None = None,
+        probe_periods: Iterable[Period] = (),
     ) -> Listing:
         wanted = set(days)
         found: list[ListedFile] = []
+        digests: list[ListedDigest] = []
         for month in sorted({(d.year, d.month) for d in wanted}):
             folder = self.root / f"{month[0]:04d}" / f"{month[1]:02d}"
             if not folder.is_dir():
@@ -101,12 +142,16 @@ class DirectoryUpstream:
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if not entry.is_file(follow_symlinks=False):
                     continue
-                daily = parse_daily_path(f"{month[0]:04d}/{month[1]:02d}/{entry.name}")
-                if daily is None or daily.day not in wanted:
+                path = f"{month[0]:04d}/{month[1]:02d}/{entry.name}"
+                daily, digest = parse_daily_path(path), parse_digest_path(path)
+                if (daily is None or daily.day not in wanted) and digest is None:
                     continue
-                content = Path(entry.path).read_bytes()
-                found.append(ListedFile(daily, git_blob_sha(content)))
-        return Listing(tuple(found))
+                sha = git_blob_sha(Path(entry.path).read_bytes())
+                if daily is not None:
+                    found.append(ListedFile(daily, sha))
+                elif digest is not None:
+                    digests.append(ListedDigest(digest, sha))
+        return Listing(tuple(found), tuple(digests)).within(wanted)
 
     def fetch(self, path: str) -> bytes:
         target = (self.root / path).resolve()
@@ -151,18 +196,21 @@ class HttpUpstream:
         return headers
 
     def list_files(
-        self, days: Iterable[dt.date], probe_days: Iterable[dt.date] | None = None
+        self,
+        days: Iterable[dt.date],
+        probe_days: Iterable[dt.date] | None = None,
+        probe_periods: Iterable[Period] = (),
     ) -> Listing:
-        """One listing request for every day; without it, HEAD-probe ``probe_days`` only
-        (default: every day), since probing costs six requests a day."""
+        """One listing request for every day and digest; without it, HEAD-probe the known names
+        of ``probe_days`` (default: every day) and ``probe_periods`` only, since probing costs
+        seven requests a day and two a digest."""
         days = sorted(set(days))
         reason: str
         try:
             body = self.client.get(self.listing_url, headers=self._listing_headers())
-            files = parse_tree_listing(json.loads(body))
-            if files is not None:
-                wanted = set(days)
-                return Listing(tuple(f for f in files if f.file.day in wanted))
+            listing = parse_tree_listing(json.loads(body))
+            if listing is not None:
+                return listing.within(days)
             reason = "the listing is truncated or not a git-trees document"
         except FetchError as exc:
             reason = str(exc)
@@ -173,30 +221,35 @@ class HttpUpstream:
             "Repository listing unavailable; checking each day's known file names instead",
             {"listing_url": self.listing_url, "reason": reason, "days": len(to_probe)},
         )
-        return self._probe(to_probe)
+        return self._probe(to_probe, sorted(set(probe_periods), key=lambda p: p.key))
 
-    def _probe(self, days: list[dt.date]) -> Listing:
+    def _probe(self, days: list[dt.date], periods: list[Period]) -> Listing:
         found: list[ListedFile] = []
+        digests: list[ListedDigest] = []
         answered = False
-        for day in days:
-            for path in expected_paths(day):
-                try:
-                    status = self.client.head(self.url_for(path))
-                except FetchError as exc:
-                    if not exc.unreachable:
-                        answered = True
-                    elif not answered:  # nothing ever answered: do not retry every name
-                        raise SourceUnreachable(
-                            f"neither {self.listing_url} nor {self.base_url} answered ({exc})"
-                        ) from None
-                    continue
-                answered = True
-                daily = parse_daily_path(path)
-                if status == 200 and daily is not None:
-                    found.append(ListedFile(daily, None))
-        if days and not answered:
+        paths = [p for day in days for p in expected_paths(day)]
+        paths += [p for period in periods for p in expected_digest_paths(period)]
+        for path in paths:
+            try:
+                status = self.client.head(self.url_for(path))
+            except FetchError as exc:
+                if not exc.unreachable:
+                    answered = True
+                elif not answered:  # nothing ever answered: do not retry every name
+                    raise SourceUnreachable(
+                        f"neither {self.listing_url} nor {self.base_url} answered ({exc})"
+                    ) from None
+                continue
+            answered = True
+            if status != 200:
+                continue
+            if (daily := parse_daily_path(path)) is not None:
+                found.append(ListedFile(daily, None))
+            elif (digest := parse_digest_path(path)) is not None:
+                digests.append(ListedDigest(digest, None))
+        if paths and not answered:
             raise SourceUnreachable(f"neither {self.listing_url} nor {self.base_url} answered")
-        return Listing(tuple(found))
+        return Listing(tuple(found), tuple(digests))
 
     def url_for(self, path: str) -> str:
         return f"{self.base_url}/{quote(path)}"

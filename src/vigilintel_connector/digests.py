@@ -1,0 +1,138 @@
+"""One digest, start to finish: read its files, judge whether it is final, convert, normalise.
+
+A digest is rolling (rewritten every day of its period), so it is only built once its period
+has ended and its version is final: written on the period's last day or later (its Markdown
+says when), or older than the grace window. No delivery, no state: the export and the
+connector share this, as they share ``pipeline`` for days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vigilintel_connector.convert.digest import (
+    digest_json_contribution,
+    digest_markdown_contribution,
+)
+from vigilintel_connector.normalise.result import Contribution, NoContent
+from vigilintel_connector.normalise.stix import ReportFrame, normalise_contributions
+from vigilintel_connector.outcome import DayOutcome, DayResult
+from vigilintel_connector.pipeline import DayOptions, read_files
+from vigilintel_connector.select.recognise import Kind
+from vigilintel_connector.source.documents import DocumentError
+from vigilintel_connector.source.http import FetchError
+from vigilintel_connector.source.periods import Period, generated_on
+from vigilintel_connector.source.upstream import ListedDigest, git_blob_sha
+
+Fetch = Callable[[str], bytes]
+
+
+def digest_frame(period: Period) -> ReportFrame:
+    """``VigilIntel weekly 2026-07-w4``, published on the period's last day."""
+    span = f"{period.start.isoformat()} to {period.end.isoformat()}"
+    return ReportFrame(
+        day=period.end,
+        name=f"VigilIntel {period.kind} {period.key}",
+        key=period.key,
+        fallback=f"VigilIntel {period.kind} threat-intelligence digest of {span}.",
+        attachment=f"{period.key}-report.md",
+        labels=("vigilintel", f"vigilintel-{period.kind}"),
+    )
+
+
+@dataclass
+class _Files:
+    json: tuple[str, bytes, object] | None = None
+    markdown: tuple[str, bytes] | None = None
+    shas: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)
+
+
+def _read(files: list[ListedDigest], fetch: Fetch) -> _Files:
+    found = _Files()
+    for path, content, recognised in read_files(sorted(f.file.path for f in files), fetch):
+        if not recognised.oversize:
+            found.shas[path] = git_blob_sha(content)
+        if recognised.kind is Kind.DIGEST and found.json is None:
+            found.json = (path, content, recognised.document)
+        elif recognised.kind is Kind.MARKDOWN_REPORT and found.markdown is None:
+            found.markdown = (path, content)
+        elif recognised.kind in (Kind.BROKEN, Kind.EMPTY):
+            found.problems.append(recognised.reason)
+        else:
+            found.unrecognised.append(path)
+    return found
+
+
+def _final(found: _Files, period: Period, today: dt.date, grace_days: int) -> str | None:
+    """Why this version is final, or None while upstream may still rewrite it."""
+    written = generated_on(found.markdown[1]) if found.markdown else None
+    if written is not None and written >= period.end:
+        return f"written on {written}"
+    if (today - period.end).days > grace_days:
+        return f"{grace_days} days after the period"
+    return None
+
+
+def process_digest(
+    period: Period,
+    files: list[ListedDigest],
+    fetch: Fetch,
+    opts: DayOptions,
+    today: dt.date,
+    grace_days: int,
+) -> DayResult:
+    """The digest's JSON and Markdown merged into one bundle around the digest's report."""
+
+    def result(outcome: DayOutcome, message: str, **more: Any) -> DayResult:
+        return DayResult(period.end, outcome, message, period=period, **more)
+
+    if today <= period.end:
+        return result(DayOutcome.PENDING, f"period in progress until {period.end}")
+    if not files:
+        return result(DayOutcome.MISSING, "no digest published for this period")
+    try:
+        found = _read(files, fetch)
+    except FetchError as exc:
+        return result(DayOutcome.ERROR, str(exc))
+    common: dict[str, Any] = {
+        "paths": list(found.shas), "blob_shas": found.shas, "unrecognised": found.unrecognised,
+    }  # fmt: skip
+    why_final = _final(found, period, today, grace_days)
+    if why_final is None:
+        message = "written before its period ended: waiting for the final version"
+        return result(DayOutcome.PENDING, message, **common)
+    parts: list[Contribution] = []
+    problems = list(found.problems)
+    if found.json and "json" in opts.artefacts:
+        path, _, document = found.json
+        try:
+            parts.append(digest_json_contribution(document, period, opts.languages, path))
+        except (DocumentError, NoContent) as exc:
+            problems.append(f"{path}: {exc}")
+    if found.markdown and "markdown" in opts.artefacts:
+        path, content = found.markdown
+        try:
+            parts.append(digest_markdown_contribution(content, period, opts.languages, path))
+        except (DocumentError, NoContent) as exc:
+            problems.append(f"{path}: {exc}")
+    if not parts:
+        outcome = DayOutcome.UNRECOGNISED if found.unrecognised else DayOutcome.NO_CONTENT
+        return result(outcome, "; ".join(problems) or "no usable digest file", **common)
+    documents = [file[0] for file in (found.json, found.markdown) if file is not None]
+    output = normalise_contributions(
+        parts, period.end, opts.languages, opts.excluded_hosts, opts.confidence,
+        documents, digest_frame(period),
+    )  # fmt: skip
+    message = f"{output.object_count} objects from {', '.join(documents)} ({why_final})"
+    if problems:
+        message += f" (skipped: {'; '.join(problems)})"
+    common["paths"] = documents
+    return result(
+        DayOutcome.IMPORTED, message, format=parts[0].artefact, output=output,
+        artefacts=[p.artefact for p in parts], **common,
+    )  # fmt: skip
