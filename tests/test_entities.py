@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from tests.support.runs import FULL_RANGE, day_entry, export
-from vigilintel_connector.resolve import entities, places, warninglists
+from vigilintel_connector.resolve import attack, entities, places, warninglists
 
 EARLIEST = "2025-04-30"
 
@@ -109,3 +109,12 @@ def test_confidence_is_on_every_sdo_and_relationship(history):
         for obj in objects:
             if "created_by_ref" in obj or obj["type"] == "relationship":
                 assert obj["confidence"] == 30, obj
+
+
+def test_ics_techniques_take_attack_for_ics_names_and_phases():
+    """The April 2026 digests name PLC attacks by ATT&CK for ICS ids (T08xx)."""
+    found = attack.technique("T0814")
+    assert (found.name, found.kill_chain) == ("Denial of Service", "mitre-ics-attack")
+    assert found.phases == ("inhibit-response-function",)
+    assert attack.technique_named("Denial of Service") is None  # enterprise names only
+    assert attack.technique("T1078").kill_chain == "mitre-attack"

@@ -159,7 +159,7 @@ def _technique(clean: dict[str, Any], ctx: DayContext) -> str | None:
     clean["x_mitre_id"] = known.mitre_id
     if known.phases:
         clean["kill_chain_phases"] = [
-            {"kill_chain_name": "mitre-attack", "phase_name": phase} for phase in known.phases
+            {"kill_chain_name": known.kill_chain, "phase_name": phase} for phase in known.phases
         ]
     others = [r for r in clean.get("external_references", []) if r["source_name"] != "mitre-attack"]
     mitre = {"source_name": "mitre-attack", "external_id": known.mitre_id, "url": known.url}

@@ -1,4 +1,5 @@
-"""ATT&CK techniques as MITRE names them, from the MISP galaxy ``mitre-attack-pattern``.
+"""ATT&CK techniques as MITRE names them, from the MISP galaxies ``mitre-attack-pattern`` and
+``mitre-ics-techniques`` (ATT&CK for ICS, ``T08xx``, which the digests name for attacks on PLCs).
 
 OpenCTI keys an attack-pattern on its ATT&CK id and lets an import overwrite its name: sending
 ``T1078`` as a name would rename the platform's "Valid Accounts". Every technique therefore takes
@@ -7,6 +8,7 @@ ATT&CK's own name and kill-chain phases; an id the catalog does not know is not 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,6 +20,7 @@ class Technique:
     mitre_id: str
     name: str
     phases: tuple[str, ...]
+    kill_chain: str = "mitre-attack"
 
     @property
     def parent(self) -> str | None:
@@ -45,12 +48,31 @@ def _catalog() -> dict[str, Technique]:
             if isinstance(chain, str) and ":" in chain and not chain.startswith("pre-attack")
         ]
         found[mitre_id] = Technique(mitre_id, name, tuple(dict.fromkeys(phases)))
+    for mitre_id, technique in _ics().items():
+        found.setdefault(mitre_id, technique)
+    return found
+
+
+def _ics() -> dict[str, Technique]:
+    """ATT&CK for ICS: the galaxy writes ``T0800`` as ``['T800']`` and its tactics as one
+    string (``['Impair Process Control, Inhibit Response Function']``)."""
+    found: dict[str, Technique] = {}
+    for value in galaxy("mitre-ics-techniques"):
+        meta = value.get("meta") or {}
+        tactics = re.findall(r"[A-Za-z][A-Za-z ]+[A-Za-z]", str(meta.get("Tactic", "")))
+        phases = tuple(dict.fromkeys(t.strip().lower().replace(" ", "-") for t in tactics))
+        for digits in re.findall(r"T(\d{3,4})\b", str(meta.get("Technique ID", ""))):
+            mitre_id = f"T{int(digits):04d}"
+            found[mitre_id] = Technique(
+                mitre_id, str(value["value"]).strip(), phases, "mitre-ics-attack"
+            )
     return found
 
 
 @lru_cache(maxsize=1)
 def _by_name() -> dict[str, Technique]:
-    return {t.name.lower(): t for t in _catalog().values()}
+    # Enterprise names only: "Denial of Service" alone is not meant as the ICS technique.
+    return {t.name.lower(): t for t in _catalog().values() if t.kill_chain == "mitre-attack"}
 
 
 def technique(mitre_id: str) -> Technique | None:
