@@ -13,8 +13,10 @@ import pytest
 
 from tests.support.runs import by_status, day_entry, export
 from tests.test_importer import RecordingSender, at, make_importer
+from vigilintel_connector.select.candidates import Examined, plan_day
 from vigilintel_connector.select.recognise import Kind, recognise
 from vigilintel_connector.source.paths import parse_daily_path
+from vigilintel_connector.source.upstream import ListedFile
 
 SAMPLE_RANGE = ("2025-04-30", "2026-08-08")
 _KIND_BY_NAME = {
@@ -169,3 +171,25 @@ def test_raw_collections_and_prompts_are_known_and_never_flagged(clean_env, samp
     assert all(d["unrecognised"] == [] for d in summary["days"])
     assert day_entry(summary, "2026-07-31")["status"] == "imported"
     assert day_entry(summary, "2026-06-02")["status"] == "imported"  # raw.json beside it
+
+
+def _examined(path: str, content: bytes) -> Examined:
+    listed = ListedFile(parse_daily_path(path), None)
+    return Examined(listed, content, recognise(path, content))
+
+
+def test_content_orders_a_days_candidates_whatever_the_names(sample_dir):
+    """Renamed files sort in any order: the report still comes before look-alikes."""
+    day = "2026/03/2026-03-10"
+    report = (sample_dir / f"{day}-report.md").read_bytes()
+    notes = b"## Collected article\n\nText.\n\n# A heading further down\n\nMore text.\n"
+    files = [_examined(f"{day}-aaa.md", notes), _examined(f"{day}-zzz.md", report)]
+    assert [f.kind for f in files] == [Kind.MARKDOWN_REPORT, Kind.MARKDOWN_REPORT]
+    (markdown,) = plan_day(files, ("fr",), ("markdown",))
+    assert markdown[0].paths == [f"{day}-zzz.md"]
+    beta = (sample_dir / "2026/02/2026-02-04-report-BETA.json").read_bytes()
+    legacy = (sample_dir / "2026/02/2026-02-04-report.json").read_bytes()
+    day = "2026/02/2026-02-04"
+    files = [_examined(f"{day}-aaa.json", beta), _examined(f"{day}-zzz.json", legacy)]
+    (json_plan,) = plan_day(files, ("fr",), ("json",))
+    assert [c.paths for c in json_plan] == [[f"{day}-zzz.json"], [f"{day}-aaa.json"]]

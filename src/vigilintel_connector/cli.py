@@ -23,6 +23,7 @@ _SETTINGS = """settings (environment variables, or the same keys nested in confi
   VIGILINTEL_LANGUAGE        fr (default), en, or fr,en
   VIGILINTEL_LOOKBACK_DAYS   default range: today - N … today (default 7)
   VIGILINTEL_SOURCE_FORMATS  artefacts merged per day (default stix,json,markdown)
+  VIGILINTEL_DIGESTS         weekly,monthly (default), one of them, or empty for none
   all of them: __metadata__/CONNECTOR_CONFIG_DOC.md"""
 
 
@@ -52,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         "export", parents=[config], formatter_class=argparse.RawDescriptionHelpFormatter,
         help="write each day's STIX bundle to a directory (no OpenCTI needed)",
         description="Fetch, clean and merge each day of VigilIntel in a range, and write one "
-        "STIX 2.1 bundle per imported day (DIR/YYYY-MM-DD.json) and DIR/summary.json.",
+        "STIX 2.1 bundle per imported day (DIR/YYYY-MM-DD.json), one per weekly or monthly "
+        "digest of the range (DIR/digests/PERIOD.json) and DIR/summary.json.",
         epilog=f"{_SETTINGS}\n\n{_EXIT_CODES}",
     )  # fmt: skip
     export.add_argument(

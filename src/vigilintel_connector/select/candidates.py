@@ -3,6 +3,7 @@ function of what the files hold; their names only break ties)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -72,17 +73,31 @@ def _stix(files: list[Examined], languages: tuple[str, ...]) -> list[Candidate]:
 
 
 def _json(files: list[Examined]) -> list[Candidate]:
-    """The daily report before the BETA one (only published while the report had its first
-    format, and told apart by its ``malicious_actors_analyse`` section)."""
+    """The daily report before the BETA one: BETA was only published while the report had its
+    first, ``{FR, EN}`` format, and has a ``malicious_actors_analyse`` section of its own."""
     reports = sorted(
         _of_kind(files, Kind.JSON_REPORT),
-        key=lambda f: "malicious_actors_analyse" in f.document,
+        key=lambda f: ("malicious_actors_analyse" in f.document, not _per_language(f.document)),
     )
     return [Candidate((f,), "json") for f in reports]
 
 
+def _per_language(document: dict[str, Any]) -> bool:
+    return any(key in document for key in ("FR", "EN", "fr", "en"))
+
+
+_FIRST_HEADING = re.compile(rb"^ {0,3}(#{1,6})[ \t]", re.MULTILINE)
+
+
 def _markdown(files: list[Examined]) -> list[Candidate]:
-    return [Candidate((f,), "markdown") for f in _of_kind(files, Kind.MARKDOWN_REPORT)]
+    """A report that opens on a level-1 heading (every daily layout) before any other."""
+
+    def opening(f: Examined) -> int:
+        first = _FIRST_HEADING.search(f.content)
+        return len(first.group(1)) if first else 7
+
+    reports = sorted(_of_kind(files, Kind.MARKDOWN_REPORT), key=opening)
+    return [Candidate((f,), "markdown") for f in reports]
 
 
 def plan_day(
