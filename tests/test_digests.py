@@ -124,12 +124,13 @@ def test_digests_and_days_meet_on_the_same_entities(exported):
     assert shared >= 50
 
 
-def _digest(sample: Path, key: str, today: str, **options) -> object:
+def _digest(sample: Path, key: str, today: str, rolling: bool = False) -> object:
     period = parse_digest_path(f"{key[:4]}/{key[5:7]}/{key}-report.md").period
     upstream = DirectoryUpstream(sample, 1 << 30)
     files = upstream.list_files([period.end]).for_period(period)
     opts = DayOptions(("fr",), ARTEFACTS)
-    return process_digest(period, files, upstream.fetch, opts, dt.date.fromisoformat(today), 3)
+    date = dt.date.fromisoformat(today)
+    return process_digest(period, files, upstream.fetch, opts, date, 3, rolling=rolling)
 
 
 def test_a_period_in_progress_or_not_final_is_not_sent(sample_copy):
@@ -142,6 +143,13 @@ def test_a_period_in_progress_or_not_final_is_not_sent(sample_copy):
     path.write_text(path.read_text().replace("Generated on 2026-05-31", "Generated on 2026-05-26"))
     assert _digest(sample_copy, "2026-05", "2026-06-02").outcome == "pending"
     assert _digest(sample_copy, "2026-05", "2026-06-04").outcome == "imported"
+
+
+def test_the_export_is_a_snapshot_of_rolling_digests_too(sample_dir):
+    """What upstream holds today is exported, said not final; the connector holds it back."""
+    snapshot = _digest(sample_dir, "2026-05", "2026-05-20", rolling=True)
+    assert snapshot.outcome == "imported" and snapshot.output is not None
+    assert "not final: period in progress until 2026-05-31" in snapshot.message
 
 
 def test_the_connector_sends_each_digest_once_and_a_rewrite_once_more(clean_env, sample_copy):

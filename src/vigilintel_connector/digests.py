@@ -85,13 +85,18 @@ def process_digest(
     opts: DayOptions,
     today: dt.date,
     grace_days: int,
+    rolling: bool = False,
 ) -> DayResult:
-    """The digest's JSON and Markdown merged into one bundle around the digest's report."""
+    """The digest's JSON and Markdown merged into one bundle around the digest's report.
+
+    A version that is not final yet is ``pending``; with ``rolling`` (the export, a snapshot)
+    it is built all the same, and its message says it is not final.
+    """
 
     def result(outcome: DayOutcome, message: str, **more: Any) -> DayResult:
         return DayResult(period.end, outcome, message, period=period, **more)
 
-    if today <= period.end:
+    if today <= period.end and not rolling:
         return result(DayOutcome.PENDING, f"period in progress until {period.end}")
     if not files:
         return result(DayOutcome.MISSING, "no digest published for this period")
@@ -102,10 +107,14 @@ def process_digest(
     common: dict[str, Any] = {
         "paths": list(found.shas), "blob_shas": found.shas, "unrecognised": found.unrecognised,
     }  # fmt: skip
-    why_final = _final(found, period, today, grace_days)
+    why_final = _final(found, period, today, grace_days) if today > period.end else None
     if why_final is None:
-        message = "written before its period ended: waiting for the final version"
-        return result(DayOutcome.PENDING, message, **common)
+        if not rolling:
+            message = "written before its period ended: waiting for the final version"
+            return result(DayOutcome.PENDING, message, **common)
+        why_final = f"not final: period in progress until {period.end}"
+        if today > period.end:
+            why_final = "not final: written before its period ended"
     parts: list[Contribution] = []
     problems = list(found.problems)
     if found.json and "json" in opts.artefacts:

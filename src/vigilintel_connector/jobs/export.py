@@ -184,8 +184,8 @@ def _digests(
     out: Path,
     logger: Logger,
 ) -> list[DayResult]:
-    """The digests of the range's periods that upstream published, as the connector would
-    send them today (an unfinished period, or a version not final yet, is ``pending``)."""
+    """The digests of the range's periods that upstream published, as they are today: a
+    snapshot, so a digest not final yet is written too, and its message says so."""
     today = now_utc().date()
     results = []
     for period in periods:
@@ -194,7 +194,7 @@ def _digests(
             continue
         result = process_digest(
             period, files, fetch, day_options(settings), today,
-            settings.vigilintel.missing_grace_days,
+            settings.vigilintel.missing_grace_days, rolling=True,
         )  # fmt: skip
         if result.unrecognised:
             logger.warning("A digest file was not understood", {"files": result.unrecognised})
