@@ -14,6 +14,7 @@ from tests.support.platform_rules import alterations
 from tests.support.runs import export
 from tests.support.stix_checks import referenced_ids
 from tests.test_importer import RecordingSender, at, make_importer
+from vigilintel_connector.convert.markdown_fields import boolean
 from vigilintel_connector.digests import process_digest
 from vigilintel_connector.pipeline import DayOptions
 from vigilintel_connector.select.candidates import ARTEFACTS
@@ -183,3 +184,8 @@ def test_vigilintel_digests_chooses_what_to_import(clean_env, sample_copy, setti
     )  # fmt: skip
     importer.run()
     assert [label for label in sender.sent if not label[0].isdigit()] == sent
+
+
+def test_the_digest_tables_kev_marks_are_read():
+    """July's digests write CISA KEV as ``✅ Yes`` / ``No``."""
+    assert [boolean(v) for v in ("✅ Yes", "No", "TRUE", "unknown")] == [True, False, True, None]

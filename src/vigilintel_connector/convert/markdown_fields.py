@@ -227,7 +227,8 @@ def percentage(value: str | None) -> float | None:
 
 
 def boolean(value: str | None) -> bool | None:
-    folded = plain(value or "").strip().lower()
+    """``TRUE``, ``Oui``, ``✅ Yes`` (the digests' KEV column), ``No``…"""
+    folded = plain(value or "").strip().lower().lstrip("\u2705\u274c\ufe0f ").strip()
     if folded in ("true", "oui", "yes"):
         return True
     if folded in ("false", "non", "no"):
