@@ -68,7 +68,7 @@ def threat_actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) 
     kind = str(entry.get("threat_actor_type") or "").strip().lower().replace(" ", "-")
     origin = entry.get("threat_actor_origin")
     details = []
-    if isinstance(origin, str) and origin.strip():
+    if isinstance(origin, str) and not is_placeholder_name(origin):
         details.append(f"Origin: {origin.strip()}")
     modop = b.text(_field(entry, "modop", "modus_operandi"))
     return b.add(
