@@ -69,7 +69,7 @@ def _actors(b: Builder, document: dict[str, Any]) -> list[str]:
         for location in locations(b, regions):
             b.relate(actor, "targets", location)
     for zone in _items(_section(document, "threats_actors", "geographic_analyse")):
-        name = b.text(zone.get("geographic_zone_name"))
+        name = _english_first(zone.get("geographic_zone_name"))  # as the locations are named
         places = locations(b, " ".join(texts_of(zone.get("geographic_zone_name"))))
         analysis = b.text(zone.get("geographic_zone_strategic_analyse"))
         entry_note(b, f"Threats from {name or 'a region'}", [("", analysis)], places, {})
