@@ -130,3 +130,32 @@ def test_records_of_the_first_release_are_read_and_written_under_their_new_names
     written = state.to_dict()["days"]["2026-08-01"]
     assert written == {"status": "imported", "at": "t", "fingerprint": "fp1", "sent_key": "sha1"}
     assert load_state(state.to_dict(), TODAY, FIRST)[0].days == state.days
+
+
+def test_digest_records_round_trip_and_a_bad_one_is_dropped_with_a_warning():
+    raw = {
+        "start_date": "2026-07-01",
+        "days": {},
+        "digests": {
+            "2026-07-w4": {"status": "imported", "fingerprint": "f", "sent_key": "k", "at": "t"},
+            "2026-07": {"status": "pending", "fingerprint": "g"},
+            "2026-06": {"status": "no-such-status"},
+        },
+    }
+    state, warnings = load_state(raw, TODAY, FIRST)
+    assert set(state.digests) == {"2026-07-w4", "2026-07"}
+    assert state.digests["2026-07-w4"] == DayRecord(DayOutcome.IMPORTED, "f", "k", "t")
+    assert warnings == ["Connector state: dropped an unreadable digest record for '2026-06'"]
+    assert state.to_dict()["digests"]["2026-07"] == {
+        "status": "pending",
+        "at": "",
+        "fingerprint": "g",
+    }
+    # The brief's keys come first; the digests follow the days.
+    assert list(state.to_dict()) == [
+        "last_processed_date",
+        "last_run",
+        "start_date",
+        "days",
+        "digests",
+    ]
