@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 
 import pytest
 
 from tests.support.platform_rules import alterations
 from tests.support.runs import FULL_RANGE, day_entry, export
+from vigilintel_connector.normalise.content import markdown_to_html
 
 EARLIEST = "2025-04-30"
 GENERIC = re.compile(r"^(Generated STIX|Aggregated CTI report|VigilIntel daily threat)", re.I)
@@ -144,3 +146,12 @@ def test_a_markdown_over_the_cap_is_linked_not_attached_and_said(clean_env, samp
     assert "x_opencti_files" not in report
     urls = {r["url"] for r in report["external_references"]}
     assert f"https://github.com/kidrek/VigilIntel/blob/main/2026/03/{day}-report.md" in urls
+
+
+def test_the_content_tab_is_the_same_whatever_the_threads(sample_dir):
+    """cmark-gfm is not thread-safe: days rendered at once must still render alike."""
+    texts = [p.read_text() for p in sorted(sample_dir.glob("20*/*/*-report.md"))]
+    alone = [markdown_to_html(t) for t in texts]
+    with ThreadPoolExecutor(6) as pool:
+        for _ in range(3):
+            assert list(pool.map(markdown_to_html, texts)) == alone

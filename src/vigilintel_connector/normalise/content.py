@@ -10,16 +10,21 @@ and ``javascript:`` URLs: nothing upstream writes reaches OpenCTI's UI as live H
 from __future__ import annotations
 
 import base64
+import threading
 
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
 
 _URL_SCHEMES = {"http", "https", "mailto"}
+# cmark-gfm runs without the GIL and its extension registry is process-wide: two days rendered
+# at once by the export's threads came out different (a bare URL linked in one, not the other).
+_RENDERING = threading.Lock()
 
 
 def markdown_to_html(text: str) -> str:
-    html = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
+    with _RENDERING:
+        html = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
     return nh3.clean(html, url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer")
 
 
