@@ -60,9 +60,6 @@ class Listing:
     def for_period(self, period: Period) -> list[ListedDigest]:
         return [d for d in self.digests if d.file.period == period]
 
-    def periods(self) -> list[Period]:
-        return sorted({d.file.period for d in self.digests}, key=lambda p: (p.end, p.week is None))
-
     def within(self, days: Iterable[dt.date]) -> Listing:
         wanted = set(days)
         if not wanted:
