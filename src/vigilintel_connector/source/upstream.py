@@ -54,6 +54,19 @@ class Listing:
     files: tuple[ListedFile, ...]
     digests: tuple[ListedDigest, ...] = ()
 
+    @classmethod
+    def of(cls, entries: Iterable[tuple[str, str | None]]) -> Listing:
+        """The day files and digests among ``(path, blob SHA)`` entries; other paths are left
+        out."""
+        files: list[ListedFile] = []
+        digests: list[ListedDigest] = []
+        for path, sha in entries:
+            if (daily := parse_daily_path(path)) is not None:
+                files.append(ListedFile(daily, sha))
+            elif (digest := parse_digest_path(path)) is not None:
+                digests.append(ListedDigest(digest, sha))
+        return cls(tuple(files), tuple(digests))
+
     def for_day(self, day: dt.date) -> list[ListedFile]:
         return [f for f in self.files if f.file.day == day]
 
@@ -86,20 +99,12 @@ def parse_tree_listing(document: object) -> Listing | None:
     tree = document.get("tree")
     if not isinstance(tree, list):
         return None
-    files: list[ListedFile] = []
-    digests: list[ListedDigest] = []
-    for entry in tree:
-        if not isinstance(entry, dict) or entry.get("type") != "blob":
-            continue
-        path, sha = entry.get("path"), entry.get("sha")
-        if not isinstance(path, str):
-            continue
-        sha = sha if isinstance(sha, str) else None
-        if (daily := parse_daily_path(path)) is not None:
-            files.append(ListedFile(daily, sha))
-        elif (digest := parse_digest_path(path)) is not None:
-            digests.append(ListedDigest(digest, sha))
-    return Listing(tuple(files), tuple(digests))
+    blobs = [e for e in tree if isinstance(e, dict) and e.get("type") == "blob"]
+    return Listing.of(
+        (e["path"], e.get("sha") if isinstance(e.get("sha"), str) else None)
+        for e in blobs
+        if isinstance(e.get("path"), str)
+    )
 
 
 class Upstream(Protocol):
@@ -130,8 +135,7 @@ class DirectoryUpstream:
         probe_periods: Iterable[Period] = (),
     ) -> Listing:
         wanted = set(days)
-        found: list[ListedFile] = []
-        digests: list[ListedDigest] = []
+        entries: list[tuple[str, str | None]] = []
         for month in sorted({(d.year, d.month) for d in wanted}):
             folder = self.root / f"{month[0]:04d}" / f"{month[1]:02d}"
             if not folder.is_dir():
@@ -140,15 +144,11 @@ class DirectoryUpstream:
                 if not entry.is_file(follow_symlinks=False):
                     continue
                 path = f"{month[0]:04d}/{month[1]:02d}/{entry.name}"
-                daily, digest = parse_daily_path(path), parse_digest_path(path)
-                if (daily is None or daily.day not in wanted) and digest is None:
-                    continue
-                sha = git_blob_sha(Path(entry.path).read_bytes())
-                if daily is not None:
-                    found.append(ListedFile(daily, sha))
-                elif digest is not None:
-                    digests.append(ListedDigest(digest, sha))
-        return Listing(tuple(found), tuple(digests)).within(wanted)
+                daily = parse_daily_path(path)
+                if (daily is None or daily.day not in wanted) and parse_digest_path(path) is None:
+                    continue  # not read: only what is listed needs its SHA
+                entries.append((path, git_blob_sha(Path(entry.path).read_bytes())))
+        return Listing.of(entries).within(wanted)
 
     def fetch(self, path: str) -> bytes:
         target = (self.root / path).resolve()
@@ -221,8 +221,7 @@ class HttpUpstream:
         return self._probe(to_probe, sorted(set(probe_periods), key=lambda p: p.key))
 
     def _probe(self, days: list[dt.date], periods: list[Period]) -> Listing:
-        found: list[ListedFile] = []
-        digests: list[ListedDigest] = []
+        found: list[tuple[str, str | None]] = []
         answered = False
         paths = [p for day in days for p in expected_paths(day)]
         paths += [p for period in periods for p in expected_digest_paths(period)]
@@ -238,15 +237,11 @@ class HttpUpstream:
                     ) from None
                 continue
             answered = True
-            if status != 200:
-                continue
-            if (daily := parse_daily_path(path)) is not None:
-                found.append(ListedFile(daily, None))
-            elif (digest := parse_digest_path(path)) is not None:
-                digests.append(ListedDigest(digest, None))
+            if status == 200:
+                found.append((path, None))
         if paths and not answered:
             raise SourceUnreachable(f"neither {self.listing_url} nor {self.base_url} answered")
-        return Listing(tuple(found), tuple(digests))
+        return Listing.of(found)
 
     def url_for(self, path: str) -> str:
         return f"{self.base_url}/{quote(path)}"
