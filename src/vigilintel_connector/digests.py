@@ -17,6 +17,7 @@ from vigilintel_connector.convert.digest import (
     digest_json_contribution,
     digest_markdown_contribution,
 )
+from vigilintel_connector.log import Logger
 from vigilintel_connector.normalise.result import Contribution, NoContent
 from vigilintel_connector.normalise.stix import ReportFrame, normalise_contributions
 from vigilintel_connector.outcome import DayOutcome, DayResult
@@ -145,3 +146,11 @@ def process_digest(
         DayOutcome.IMPORTED, message, format=parts[0].artefact, output=output,
         artefacts=[p.artefact for p in parts], **common,
     )  # fmt: skip
+
+
+def log_digest(logger: Logger, result: DayResult) -> None:
+    """What became of a digest, and each of its files of no known kind (a WARNING)."""
+    meta = {"digest": result.label, "status": str(result.outcome), "detail": result.message}
+    logger.info("Digest processed", meta)
+    for path in result.unrecognised:
+        logger.warning("A digest file was not understood", {"file": path})

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vigilintel_connector.clock import now_utc
 from vigilintel_connector.deliver.export import write_day, write_summary
-from vigilintel_connector.digests import process_digest
+from vigilintel_connector.digests import log_digest, process_digest
 from vigilintel_connector.jobs.build import ExitCode, build_upstream, day_options
 from vigilintel_connector.log import Logger, StdLogger
 from vigilintel_connector.outcome import DayOutcome, DayResult
@@ -196,8 +196,7 @@ def _digests(
             period, files, fetch, day_options(settings), today,
             settings.vigilintel.missing_grace_days, rolling=True,
         )  # fmt: skip
-        if result.unrecognised:
-            logger.warning("A digest file was not understood", {"files": result.unrecognised})
+        log_digest(logger, result)
         write_day(out, result)
         detail = f"{result.objects:>4} objects" if result.output else result.message
         _say(f"{period.key:<10}  {result.outcome:<10}  {period.kind:<8}  {detail}")

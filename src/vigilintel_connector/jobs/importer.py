@@ -16,7 +16,7 @@ from typing import Any
 
 from vigilintel_connector.clock import iso_utc, now_utc
 from vigilintel_connector.deliver.opencti import DeliveryError, Sender, StateStore
-from vigilintel_connector.digests import process_digest
+from vigilintel_connector.digests import log_digest, process_digest
 from vigilintel_connector.jobs.build import day_options
 from vigilintel_connector.log import Logger
 from vigilintel_connector.outcome import DayOutcome, DayResult
@@ -166,12 +166,7 @@ class Importer:
                 period, files, self.upstream.fetch, self.options, today,
                 self.vi.missing_grace_days,
             )  # fmt: skip
-            self.logger.info(
-                "Digest processed",
-                {"digest": period.key, "status": str(result.outcome), "detail": result.message},
-            )
-            for warning in result.unrecognised:
-                self.logger.warning("A digest file was not understood", {"file": warning})
+            log_digest(self.logger, result)
             report.processed.append(result.label)
             record = self._settle(result, previous, now, today, report)
             state.digests[period.key] = record
