@@ -115,7 +115,7 @@ def test_without_a_listing_settled_days_are_not_probed_again(clean_env, upstream
     clean_env.setenv("VIGILINTEL_LISTING_URL", upstream.listing_url)
     clean_env.setenv("VIGILINTEL_HTTP_RETRIES", "0")
     sender = RecordingSender()
-    importer, _ = make_importer(
+    importer, store = make_importer(
         clean_env, upstream.source_url, at("2026-08-10"), sender,
         VIGILINTEL_START_DATE="2026-07-25",
     )  # fmt: skip
@@ -137,3 +137,6 @@ def test_without_a_listing_settled_days_are_not_probed_again(clean_env, upstream
     }
     assert heads == {f"2026/08/2026-08-{d:02d}" for d in range(7, 11)} | digests
     assert sender.sent == ["2026-07-31", "2026-08-01", "2026-08-08"]
+    # A day not probed is unknown, not empty: it keeps what it was settled as.
+    days = store.state["days"]
+    assert [days[d]["status"] for d in ("2026-07-31", "2026-08-01")] == ["imported"] * 2

@@ -91,15 +91,16 @@ class Importer:
             if decide(state.days.get(d), None, d, today, grace).process
         ]  # fmt: skip
         periods = self._digest_periods(state, today)
-        # Without a listing, only recent periods are probed: a digest exists from its
-        # period's first day, so an older one would have been listed by an earlier run.
-        unsettled = [
+        # The same for digests; and only recent periods: a digest exists from its period's
+        # first day, so an older one would have been listed by an earlier run.
+        periods_worth_probing = [
             p for p in periods
-            if not _settled(state.digests.get(p.key)) and (today - p.end).days <= _PROBED_DAYS
+            if decide(state.digests.get(p.key), None, p.end, today, grace).process
+            and (today - p.end).days <= _PROBED_DAYS
         ]  # fmt: skip
         try:
             listing = self.upstream.list_files(
-                days, probe_days=worth_probing, probe_periods=unsettled
+                days, probe_days=worth_probing, probe_periods=periods_worth_probing
             )
         except SourceUnreachable as exc:
             report.reachable = False
@@ -110,6 +111,8 @@ class Importer:
         for day in days:
             listed = listing.for_day(day)
             now = fingerprint([(f.file.path, f.sha) for f in listed])
+            if not listing.knows_day(day):
+                now = None  # not probed: its files are unknown, not absent
             decision = decide(state.days.get(day), now, day, today, grace)
             if decision.process:
                 to_process[day] = now
@@ -160,7 +163,9 @@ class Importer:
             if not files and previous is None:  # none published (before 2026-04): no record
                 continue
             now = fingerprint([(f.file.path, f.sha) for f in files])
-            if _settled(previous) and now is not None and previous and now == previous.fingerprint:
+            if not listing.knows_period(period):
+                now = None
+            if not decide(previous, now, period.end, today, self.vi.missing_grace_days).process:
                 continue
             result = process_digest(
                 period, files, self.upstream.fetch, self.options, today,
@@ -239,7 +244,3 @@ class Importer:
     def _count(self, name: str, n: int = 1) -> None:
         if self.metrics is not None:
             self.metrics.inc(name, n)
-
-
-def _settled(record: DayRecord | None) -> bool:
-    return record is not None and record.status.settled

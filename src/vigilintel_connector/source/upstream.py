@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, urlsplit
@@ -53,6 +53,9 @@ class Listing:
 
     files: tuple[ListedFile, ...]
     digests: tuple[ListedDigest, ...] = ()
+    # Without a listing, only the days and periods HEAD-probed are known; None: all of them.
+    probed_days: frozenset[dt.date] | None = None
+    probed_periods: frozenset[Period] | None = None
 
     @classmethod
     def of(cls, entries: Iterable[tuple[str, str | None]]) -> Listing:
@@ -72,6 +75,13 @@ class Listing:
 
     def for_period(self, period: Period) -> list[ListedDigest]:
         return [d for d in self.digests if d.file.period == period]
+
+    def knows_day(self, day: dt.date) -> bool:
+        """Whether this listing can tell what a day's files are (an unprobed day: unknown)."""
+        return self.probed_days is None or day in self.probed_days
+
+    def knows_period(self, period: Period) -> bool:
+        return self.probed_periods is None or period in self.probed_periods
 
     def within(self, days: Iterable[dt.date]) -> Listing:
         wanted = set(days)
@@ -241,7 +251,9 @@ class HttpUpstream:
                 found.append((path, None))
         if paths and not answered:
             raise SourceUnreachable(f"neither {self.listing_url} nor {self.base_url} answered")
-        return Listing.of(found)
+        return replace(
+            Listing.of(found), probed_days=frozenset(days), probed_periods=frozenset(periods)
+        )
 
     def url_for(self, path: str) -> str:
         return f"{self.base_url}/{quote(path)}"
