@@ -28,7 +28,7 @@ from vigilintel_connector.select.candidates import (
     reading_documents,
 )
 from vigilintel_connector.select.recognise import REPORT_KINDS, Kind, Recognised, recognise
-from vigilintel_connector.source.documents import DocumentError, EmptyDocument
+from vigilintel_connector.source.documents import DocumentError
 from vigilintel_connector.source.http import FetchError
 from vigilintel_connector.source.paths import FileKind
 from vigilintel_connector.source.upstream import ListedFile, Listing, git_blob_sha
@@ -131,8 +131,6 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         for candidate in candidates:
             try:
                 part = _contribution(candidate, day, opts)
-            except EmptyDocument as exc:
-                seen.append(str(exc))
             except DocumentError as exc:  # a broken file stays broken: try the next candidate
                 errors.append(str(exc))
             except NoContent as exc:
