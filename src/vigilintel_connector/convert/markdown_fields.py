@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import ioc_fanger
 
+from vigilintel_connector import limits
 from vigilintel_connector.convert.markdown_tree import Section, fold, inline_parts, plain
 from vigilintel_connector.normalise.observables import is_plausible_domain
 from vigilintel_connector.resolve import entities
@@ -20,11 +21,15 @@ from vigilintel_connector.terms import HASH_BY_LENGTH
 from vigilintel_connector.vocabulary import is_placeholder_name
 
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`|()\[\]]+", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Bounded repetitions keep each attempt short, so a token shaped like ``a.a.a.…`` or ``a-a-…``
+# costs time in proportion to its length (an unbounded ``+`` here took 48 s on a 64 KB line).
+_EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F:]{1,4}(?![\w:])")
 _HASH = re.compile(r"\b(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})\b")
-_DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\b", re.IGNORECASE)
+_DOMAIN = re.compile(
+    r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,63}\b", re.IGNORECASE
+)
 _TRAILING = ".,;:!?»"
 _NOT_A_NAME = (
     "non spécifi", "non specifi", "non nomm", "non applicable", "non identifi", "non attribu",
@@ -68,7 +73,7 @@ def read_section(title: str, section: Section, parts: ArticleParts) -> None:
     """What one section of an article (``title`` "" for the article's own text) gives."""
     lines = [*section.paragraphs, *section.items]
     if "source" in title:
-        _add(parts.sources, urls(ioc_fanger.fang(section.own_text())))
+        _add(parts.sources, urls(fang(section.own_text())))
     elif "indicateur" in title or "ioc" in title:
         for line in [*lines, *(" ".join(row) for t in section.tables for row in t.rows)]:
             _add(parts.iocs, iocs_in(line))
@@ -91,7 +96,7 @@ def _labelled_item(item: str, parts: ArticleParts) -> None:
     if not value.strip() or len(label) > 40:
         return
     if label.startswith("source"):
-        _add(parts.sources, urls(ioc_fanger.fang(value)))
+        _add(parts.sources, urls(fang(value)))
     elif label.startswith(_IOC_LABELS):
         _add(parts.iocs, iocs_in(item.partition(":")[2]))
     elif label.startswith(_ACTOR_LABELS):
@@ -113,16 +118,59 @@ def urls(text: str) -> list[str]:
     return list(dict.fromkeys(u for u in found if "://" in u and len(u) > 10))
 
 
+_BRACKET_RUN = re.compile(r"[\[\](){}-]{6}")
+_DOT_MARKER = re.compile(r"dot", re.IGNORECASE)
+
+
+def _fangable(text: str) -> bool:
+    """Whether ioc-fanger can read ``text`` in time: short, no run of brackets, few "dot"s."""
+    return (
+        len(text) <= limits.FANG_MAX_TOKEN
+        and not _BRACKET_RUN.search(text)
+        and len(_DOT_MARKER.findall(text)) <= limits.FANG_MAX_MARKERS
+    )
+
+
+def fang(text: str) -> str:
+    """``text`` refanged by ioc-fanger, within a bound. A line it can read in time is given to it
+    whole; a longer one goes in chunks of whole tokens, and a token it cannot read in time is
+    kept as it is. Tokens longer than any IoC are left out."""
+    if _fangable(text):
+        return ioc_fanger.fang(text)
+    out: list[str] = []
+    chunk: list[str] = []
+    size = 0
+    for token in text.split():
+        if len(token) > limits.IOC_MAX_TOKEN:
+            continue
+        if size + len(token) >= limits.FANG_MAX_TOKEN or not _fangable(token):
+            if chunk:
+                out.append(ioc_fanger.fang(" ".join(chunk)))
+                chunk, size = [], 0
+            if not _fangable(token):
+                out.append(token)
+                continue
+        chunk.append(token)
+        size += len(token) + 1
+    if chunk:
+        out.append(ioc_fanger.fang(" ".join(chunk)))
+    return " ".join(out)
+
+
 def iocs_in(text: str) -> list[tuple[str, str]]:
-    """Typed IoC values in a piece of text, refanged: (STIX type or hash algorithm, value)."""
-    rest = ioc_fanger.fang(text)
+    """Typed IoC values in a piece of text, refanged: (STIX type or hash algorithm, value).
+
+    The patterns' repetitions are bounded and tokens longer than any IoC are left out (see
+    ``fang``), so the work grows with the text's length, never with its square."""
+    rest = fang(text)
     found: list[tuple[str, str]] = []
     for url in urls(rest):
         found.append(("url", url))
         rest = rest.replace(url, " ")
-    for email in _EMAIL.findall(rest):
-        found.append(("email-addr", email))
-        rest = rest.replace(email, " ")
+    if "@" in rest:
+        for email in _EMAIL.findall(rest):
+            found.append(("email-addr", email))
+            rest = rest.replace(email, " ")
     for digest in _HASH.findall(rest):
         found.append((HASH_BY_LENGTH[len(digest)], digest.lower()))
         rest = rest.replace(digest, " ")

@@ -7,6 +7,7 @@ report never needs it, so blocks keep their raw inline source and are parsed inl
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from vigilintel_connector import limits
 from vigilintel_connector.source.documents import DocumentError
 
 # Block structure only, with the block rules upstream's reports use: the core "inline" rule
@@ -27,6 +29,7 @@ _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
     ["emphasis", "backticks", "link", "autolink", "html_inline", "entity", "escape", "newline"]
 )
 _MARKUP = frozenset("*_`[<\\&!")
+_QUOTES = re.compile(r"^(?:[ \t]*>){2,}", re.MULTILINE)
 
 
 @dataclass
@@ -76,8 +79,30 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def check_budget(text: str, path: str) -> None:
+    """Refuse a Markdown document over the bounds of ``limits`` before any parser sees it: a
+    parser's memory grows hundreds of times faster than the text on list- or table-only input."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    lines = text.count("\n") + 1
+    small = size <= limits.MARKDOWN_MAX_BYTES and lines <= limits.MARKDOWN_MAX_LINES
+    longest = max(map(len, text.split("\n"))) if small else 0
+    depth = max((m.group(0).count(">") for m in _QUOTES.finditer(text)), default=0) if small else 0
+    for what, value, bound in (
+        ("bytes", size, limits.MARKDOWN_MAX_BYTES),
+        ("lines", lines, limits.MARKDOWN_MAX_LINES),
+        ("table cells", text.count("|"), limits.MARKDOWN_MAX_CELLS),
+        ("link brackets", text.count("["), limits.MARKDOWN_MAX_BRACKETS),
+        ("markup characters", sum(map(text.count, _MARKUP)), limits.MARKDOWN_MAX_MARKUP),
+        ("characters on one line", longest, limits.MARKDOWN_MAX_LINE),
+        ("nested quotes", depth, limits.MARKDOWN_MAX_NESTING),
+    ):
+        if value > bound:
+            raise DocumentError(f"{path}: {value} {what}, over the Markdown bound of {bound}")
+
+
 def parse(text: str, path: str) -> Section:
     """The document as a tree rooted at a level-0 section; a hostile input is a DocumentError."""
+    check_budget(text, path)
     try:
         tokens = _BLOCKS.parse(text)
     except RecursionError:

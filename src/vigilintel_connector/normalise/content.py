@@ -5,27 +5,50 @@ renderer (cmark-gfm, through cmarkgfm: tables as on GitHub, 20 times faster than
 renderer; raw HTML let through so that the sanitiser sees it as markup) and then cleaned by nh3
 (ammonia), which keeps formatting and tables and removes scripts, styles, frames, event handlers
 and ``javascript:`` URLs: nothing upstream writes reaches OpenCTI's UI as live HTML.
+
+The tab must also be self-contained: opening a report must not make the analyst's browser load
+anything (no image, whichever host serves it: a tracking pixel tells upstream who reads what),
+nor follow a relative link into the platform itself (``/graphql?…``). Images and relative URLs
+are removed; external links stay, opening in a new tab. Raw HTML beyond ``limits.HTML_MAX_TAGS``
+tags is dropped before sanitising (the sanitiser is quadratic on unclosed tags).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import threading
 
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
 
+from vigilintel_connector import limits
+
 _URL_SCHEMES = {"http", "https", "mailto"}
+# ``area`` and ``map`` are image maps: without images they are only a way to hide links.
+_TAGS = nh3.ALLOWED_TAGS - {"img", "area", "map"}
+_HTML_TAG = re.compile(r"<[A-Za-z/!?]")
 # cmark-gfm runs without the GIL and its extension registry is process-wide: two days rendered
 # at once by the export's threads came out different (a bare URL linked in one, not the other).
 _RENDERING = threading.Lock()
 
 
 def markdown_to_html(text: str) -> str:
+    # Under the bound, raw HTML goes to the sanitiser as markup; over it, cmark-gfm replaces it
+    # with a comment, which the sanitiser removes.
+    raw_html = len(_HTML_TAG.findall(text)) <= limits.HTML_MAX_TAGS
+    options = Options.CMARK_OPT_UNSAFE if raw_html else Options.CMARK_OPT_DEFAULT
     with _RENDERING:
-        html = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
-    return nh3.clean(html, url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer")
+        html = cmarkgfm.github_flavored_markdown_to_html(text, options=options)
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        url_schemes=_URL_SCHEMES,
+        url_relative="deny",
+        link_rel="noopener noreferrer",
+        set_tag_attribute_values={"a": {"target": "_blank"}},
+    )
 
 
 def attachment(name: str, content: bytes) -> dict[str, object]:
