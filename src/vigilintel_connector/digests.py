@@ -134,10 +134,13 @@ def process_digest(
         outcome = DayOutcome.UNRECOGNISED if found.unrecognised else DayOutcome.NO_CONTENT
         return result(outcome, "; ".join(problems) or "no usable digest file", **common)
     documents = [file[0] for file in (found.json, found.markdown) if file is not None]
-    output = normalise_contributions(
-        parts, period.end, opts.languages, opts.excluded_hosts, opts.confidence,
-        documents, digest_frame(period),
-    )  # fmt: skip
+    try:
+        output = normalise_contributions(
+            parts, period.end, opts.languages, opts.excluded_hosts, opts.confidence,
+            documents, digest_frame(period),
+        )  # fmt: skip
+    except DocumentError as exc:
+        return result(DayOutcome.ERROR, str(exc), **common)
     message = f"{output.object_count} objects from {', '.join(documents)} ({why_final})"
     if problems:
         message += f" (skipped: {'; '.join(problems)})"

@@ -84,6 +84,7 @@ def _read(files: list[ListedFile], fetch: Fetch) -> _Reading:
             found.oversize.append(by_path[path])
             continue
         found.shas[path] = git_blob_sha(content)
+        found.warnings.extend(recognised.notes)
         if recognised.kind in REPORT_KINDS:
             found.examined.append(Examined(by_path[path], content, recognised))
         elif recognised.kind is Kind.BROKEN:
@@ -153,10 +154,13 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         message = "; ".join([*errors, *seen, *([notice] if notice else [])])
         return DayResult(day, status, message, **common)
     parts = [part for _, part in used]
-    output = normalise_contributions(
-        parts, day, opts.languages, opts.excluded_hosts, opts.confidence,
-        _documents(found),
-    )  # fmt: skip
+    try:
+        output = normalise_contributions(
+            parts, day, opts.languages, opts.excluded_hosts, opts.confidence,
+            _documents(found),
+        )  # fmt: skip
+    except DocumentError as exc:
+        return DayResult(day, DayOutcome.ERROR, str(exc), **common)
     paths = [p for candidate, _ in used for p in candidate.paths]
     message = f"{output.object_count} objects from {', '.join(paths)}"
     if errors:

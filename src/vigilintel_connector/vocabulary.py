@@ -7,6 +7,9 @@ are recognised once here and used both to tell a stub from a real report and to 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from confusable_homoglyphs import confusables
 
 _PLACEHOLDERS = frozenset(
     {
@@ -76,9 +79,33 @@ def is_placeholder_name(name: object) -> bool:
     )
 
 
-_AUTHOR_SPELLINGS = frozenset({"vigilintel", "viglintel"})  # upstream misspells itself at times
+# Letters that look alike once case is folded: "VigilIntel" written with an "l" for the "I".
+_LOOK_ALIKE = str.maketrans({"l": "i", "1": "i", "|": "i", "0": "o"})
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like, for comparing names that must not be imitated: compatibility
+    forms folded (NFKC), invisible characters (zero-width spaces, joiners, marks) and spaces
+    removed, letters of other scripts that look like Latin ones (Unicode's confusables: a
+    Cyrillic "i", U+0456) replaced by them, case folded."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
+    visible = "".join(
+        c for c in decomposed if unicodedata.category(c) not in _INVISIBLE and not c.isspace()
+    )
+    for found in confusables.is_confusable(visible, greedy=True, preferred_aliases=["latin"]) or []:
+        homoglyphs = found.get("homoglyphs") or []
+        if homoglyphs:
+            visible = visible.replace(found["character"], homoglyphs[0]["c"])
+    return visible.casefold().translate(_LOOK_ALIKE)
+
+
+_INVISIBLE = frozenset({"Cf", "Cc", "Mn", "Me", "Zl", "Zp"})
+# Upstream misspells itself at times; a look-alike of these is the author too, never a second
+# organisation beside it.
+_AUTHOR_SKELETONS = frozenset(skeleton(n) for n in ("VigilIntel", "Viglintel"))
 
 
 def is_upstream_author(name: object) -> bool:
-    """The VigilIntel organisation as upstream names it: the author, not intelligence."""
-    return isinstance(name, str) and name.strip().lower() in _AUTHOR_SPELLINGS
+    """The VigilIntel organisation as upstream names it, or as someone imitating it would: the
+    author, not intelligence."""
+    return isinstance(name, str) and len(name) < 100 and skeleton(name) in _AUTHOR_SKELETONS

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from vigilintel_connector.clock import iso_utc, now_utc
 from vigilintel_connector.outcome import DayResult
+from vigilintel_connector.source.documents import strict_json
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -25,7 +25,7 @@ def write_day(out_dir: Path, result: DayResult) -> None:
         return
     # Compact: with ``indent`` the json module falls back to its pure-Python encoder, which
     # made writing the bundles 40% of an export (pretty-print with ``jq`` when reading).
-    payload = json.dumps(result.output.bundle, ensure_ascii=False, separators=(",", ":"))
+    payload = strict_json(result.output.bundle, separators=(",", ":"))
     if result.period is not None:
         (out_dir / "digests").mkdir(exist_ok=True)
         target = out_dir / "digests" / f"{result.period.key}.json"
@@ -65,7 +65,5 @@ def write_summary(
         "days": [summary_entry(r) for r in sorted(results, key=lambda r: r.day)],
         "digests": [summary_entry(r) for r in digests],
     }
-    _write_atomically(
-        out_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode()
-    )
+    _write_atomically(out_dir / "summary.json", strict_json(summary, indent=2).encode())
     return summary

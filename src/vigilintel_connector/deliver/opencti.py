@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from vigilintel_connector.source.documents import strict_json
+
 
 class DeliveryError(Exception):
     """The day's bundle did not reach the platform; its work was closed in error."""
@@ -64,7 +66,7 @@ class HelperSender:
             raise DeliveryError(f"the platform refused to open a work: {exc}") from exc
         try:
             chunks = self.helper.send_stix2_bundle(
-                json.dumps(bundle, ensure_ascii=False),
+                strict_json(bundle),
                 work_id=work_id,
                 cleanup_inconsistent_bundle=True,
             )

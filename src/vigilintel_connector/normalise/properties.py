@@ -11,23 +11,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from vigilintel_connector.normalise import ids
+from vigilintel_connector.normalise.allowed import SCORE_RENAMES, allowed
 from vigilintel_connector.normalise.context import DayContext
+from vigilintel_connector.normalise.result import PROPERTY
 from vigilintel_connector.normalise.text import timestamp
 from vigilintel_connector.terms import CVE, is_empty, without_empty
 
 _PIPELINE_LABELS = frozenset(
     {"viglintel", "vigilintel", "daily-report", "note-link", "observable", "threat", "ioc"}
 )
-_SCORE_RENAMES = {
-    "x_cvss_base_score": "x_opencti_cvss_base_score",
-    "x_opencti_base_score": "x_opencti_cvss_base_score",
-    "x_opencti_base_severity": "x_opencti_cvss_base_severity",
-    "x_cvss_base_severity": "x_opencti_cvss_base_severity",
-    "x_epss_score": "x_opencti_epss_score",
-    "x_epss": "x_opencti_epss_score",
-    "x_cisa_kev": "x_opencti_cisa_kev",
-}
-_DROPPED_PROPERTIES = ("x_cvss_version", "spec_version")
 _SEVERITIES = frozenset({"CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE"})
 _URL_SEPARATORS = re.compile(r"[\s,;|]+(?=https?://)")
 _TIMESTAMPS = ("first_seen", "last_seen", "valid_from", "start_time", "stop_time")
@@ -35,10 +27,17 @@ _HTTP_URL = re.compile(r"https?://[^\s/]+")
 
 
 def common(obj: dict[str, Any], ctx: DayContext, *, sdo: bool) -> dict[str, Any]:
-    """A tidy copy of an upstream object with the day's author, markings and timestamps."""
-    clean = {k: v for k, v in obj.items() if k not in _DROPPED_PROPERTIES}
-    clean = {"type": obj["type"], "spec_version": "2.1", **clean}
-    for old, new in _SCORE_RENAMES.items():
+    """A tidy copy of an upstream object with the day's author, markings and timestamps; only
+    the properties its type allows are copied (``normalise.allowed``), the others counted."""
+    keep = allowed(obj["type"])
+    clean = {"type": obj["type"], "spec_version": "2.1"}
+    for key, value in obj.items():
+        if key in keep:
+            if key != "spec_version":
+                clean[key] = value
+        else:
+            ctx.tally.drop(f"{PROPERTY}{str(key)[:64]}")
+    for old, new in SCORE_RENAMES.items():
         if old in clean:
             value = clean.pop(old)
             clean.setdefault(new, value)

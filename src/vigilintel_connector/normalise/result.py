@@ -11,6 +11,9 @@ class NoContent(Exception):
     """The artefact was read fine but carries no intelligence (a stub, an empty report)."""
 
 
+PROPERTY = "property:"  # the prefix of a dropped property's reason
+
+
 @dataclass
 class Tally:
     """Everything upstream gave that did not reach the bundle as it was, by reason.
@@ -75,4 +78,5 @@ class DayBundle:
 
     @property
     def dropped_count(self) -> int:
-        return sum(self.tally.dropped.values())
+        """Objects dropped (properties dropped are counted under their own reasons)."""
+        return sum(n for k, n in self.tally.dropped.items() if not k.startswith(PROPERTY))

@@ -25,7 +25,7 @@ from vigilintel_connector.normalise.properties import clean_refs, unique_refs
 from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent, Tally
 from vigilintel_connector.normalise.text import join_languages, keep_languages, midnight, timestamp
 from vigilintel_connector.select.content import carries_intelligence, is_bundle
-from vigilintel_connector.source.documents import DocumentError
+from vigilintel_connector.source.documents import DocumentError, strict_json
 from vigilintel_connector.source.paths import permalink
 
 _DAILY_REPORT_NAME = re.compile(r"^(CTI Report|VigilIntel Report)\b", re.IGNORECASE)
@@ -135,6 +135,10 @@ def normalise_contributions(
     _report_documents(report, contributions, documents, frame.attachment)
     content = [ids.author(confidence), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
     bundle = {"type": "bundle", "id": ids.bundle_id(frame.key, content), "objects": content}
+    try:
+        strict_json(bundle)
+    except ValueError as exc:  # never recorded as imported with a bundle no parser reads
+        raise DocumentError(f"{frame.name}: the bundle is not strict JSON ({exc})") from None
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
     return DayBundle(bundle, ctx.tally, provenance)
 

@@ -9,7 +9,7 @@ files are known and left aside; a broken file is an error of the day; anything e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +40,7 @@ class Recognised:
     language: str | None = None  # of a one-language STIX bundle (era A)
     reason: str = ""  # why broken, empty or unrecognised
     oversize: bool = False  # not read: over the size cap (so its kind is not known)
+    notes: tuple[str, ...] = ()  # what was repaired while reading it
 
 
 # Collected articles: a JSON list (or, some days, a Python repr of one) of {title, source, text…}.
@@ -68,15 +69,17 @@ def recognise(path: str, content: bytes) -> Recognised:
         return Recognised(Kind.EMPTY, reason=f"{path}: empty file")
     if path.endswith(".md"):
         return _markdown(path, content)
+    notes: list[str] = []
     try:
-        document = parse_json_document(content, path)
+        document = parse_json_document(content, path, notes)
     except EmptyDocument as exc:
         return Recognised(Kind.EMPTY, reason=str(exc))
     except DocumentError as exc:
         if _PYTHON_REPR_LIST.match(content[:200].decode("utf-8", "replace")):
             return Recognised(Kind.RAW_COLLECTION)
         return Recognised(Kind.BROKEN, reason=str(exc))
-    return _json(path, document)
+    recognised = _json(path, document)
+    return replace(recognised, notes=tuple(notes)) if notes else recognised
 
 
 def _json(path: str, document: Any) -> Recognised:

@@ -17,15 +17,24 @@ class EmptyDocument(DocumentError):
     """Upstream published an empty file: nothing to import, but nothing broken either."""
 
 
-def parse_json_document(content: bytes, path: str) -> Any:
-    """Parse a JSON file; a Markdown code fence around it (2026-03-11 … 03-16) is removed."""
+def parse_json_document(content: bytes, path: str, notes: list[str] | None = None) -> Any:
+    """Parse a JSON file; a Markdown code fence around it (2026-03-11 … 03-16) is removed.
+
+    ``NaN`` and ``Infinity`` are not JSON, yet Python's parser accepts them and its writer
+    writes them back, making output no standard parser reads: each is read as ``null`` (an
+    absent value) instead, and said in ``notes``."""
     if not content.strip():
         raise EmptyDocument(f"{path}: empty file")
     fenced = _FENCE.match(content)
     if fenced:
         content = fenced.group(1)
+    not_numbers: list[str] = []
+
+    def not_a_number(token: str) -> None:
+        not_numbers.append(token)
+
     try:
-        return json.loads(content)
+        document = json.loads(content, parse_constant=not_a_number)
     except RecursionError:
         raise DocumentError(f"{path}: JSON nested too deeply") from None
     except UnicodeDecodeError:
@@ -35,3 +44,11 @@ def parse_json_document(content: bytes, path: str) -> Any:
         if head.startswith((b"<!doctype html", b"<html")):
             raise DocumentError(f"{path}: an HTML page, not JSON") from None
         raise DocumentError(f"{path}: invalid JSON ({exc})") from None
+    if not_numbers and notes is not None:
+        notes.append(f"{path}: {len(not_numbers)} NaN or Infinity values, not JSON, read as null")
+    return document
+
+
+def strict_json(document: Any, **options: Any) -> str:
+    """``document`` as JSON that every standard parser accepts (``ValueError`` otherwise)."""
+    return json.dumps(document, ensure_ascii=False, allow_nan=False, **options)
