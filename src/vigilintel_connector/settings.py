@@ -154,6 +154,20 @@ class VigilIntelSection(BaseModel):
         default=1.0, ge=0, le=60, description="Base of the exponential backoff, in seconds."
     )
     http_timeout: float = Field(default=30.0, gt=0, le=600, description="Read timeout, seconds.")
+    http_deadline: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Longest time one download may take, retries and waits included; a file "
+        "not had by then is tried again on the next run.",
+    )
+    http_retry_after_max: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="Longest Retry-After honoured, seconds; a server asking for more is tried "
+        "again on the next run.",
+    )
     http_concurrency: int = Field(default=6, ge=1, le=16, description="Files fetched in parallel.")
     max_file_size_mb: float = Field(
         default=20.0, gt=0, le=1024, description="Larger files are refused while downloading."

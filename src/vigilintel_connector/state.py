@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigilintel_connector.outcome import DayOutcome
+from vigilintel_connector.source.paths import UPSTREAM_FIRST_DAY
 
 MAX_DAY_RECORDS = 500  # ~16 months of days: bounds the state the platform stores and pings
 MAX_DIGEST_RECORDS = 120  # ~20 months of weekly and monthly digests
@@ -100,7 +101,23 @@ def fingerprint(files: list[tuple[str, str | None]]) -> str | None:
 
 def load_state(raw: object, today: dt.date, first_day: dt.date) -> tuple[ConnectorState, list[str]]:
     """Read what the platform holds, tolerating every shape it may have; warnings say what was
-    assumed. ``first_day`` is where a backfill starts (start date or today - lookback)."""
+    assumed. ``first_day`` is where a backfill starts (start date or today - lookback).
+
+    A state that cannot be used at all never stops the connector: whatever it holds (dates out
+    of any range, nesting deeper than Python recurses, values of the wrong type), the answer is
+    a warning and a fresh backfill, not a failure on every run until an admin resets it."""
+    try:
+        return _load_state(raw, today, first_day)
+    except (ArithmeticError, RecursionError, ValueError, TypeError, AttributeError) as exc:
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return ConnectorState(start_date=first_day), [
+            f"Connector state could not be used ({reason}); starting a backfill from {first_day}"
+        ]
+
+
+def _load_state(
+    raw: object, today: dt.date, first_day: dt.date
+) -> tuple[ConnectorState, list[str]]:
     if raw is None or raw == {}:
         return ConnectorState(start_date=first_day), []
     if not isinstance(raw, dict):
@@ -166,12 +183,15 @@ def load_state(raw: object, today: dt.date, first_day: dt.date) -> tuple[Connect
 
 
 def _parse_day(value: object) -> dt.date | None:
+    """A stored date, or None when unreadable or before upstream's first report (a date such as
+    0001-01-01 would plan hundreds of thousands of days, then overflow)."""
     if not isinstance(value, str):
         return None
     try:
-        return dt.date.fromisoformat(value[:10])
+        day = dt.date.fromisoformat(value[:10])
     except ValueError:
         return None
+    return day if day >= UPSTREAM_FIRST_DAY - dt.timedelta(days=1) else None
 
 
 def _text(value: object) -> str | None:

@@ -22,7 +22,7 @@ LISTING = "tree.json"
 class Fault:
     """What to do instead of (or before) serving a path. ``times`` = how many requests it hits."""
 
-    kind: str  # status | sleep | body | reset | stream
+    kind: str  # status | sleep | body | reset | stream | drip
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -111,6 +111,8 @@ class UpstreamServer:
                     return self._send(200, fault.body, fault.headers, head)
                 if fault and fault.kind == "stream":
                     return self._stream(fault.size, head)
+                if fault and fault.kind == "drip":
+                    return self._drip(fault.size, fault.seconds, head)
                 file = server.root / path
                 if path and ".." not in path and file.is_file():
                     return self._send(200, file.read_bytes(), {}, head)
@@ -142,6 +144,20 @@ class UpstreamServer:
                         self.wfile.write(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _drip(self, size: int, every: float, head: bool) -> None:
+                """One byte every ``every`` seconds, each read well within any read timeout; the
+                server stops on its own after ``size`` bytes or when the client hangs up."""
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                if head:
+                    return
+                with suppress(BrokenPipeError, ConnectionResetError):
+                    for _ in range(size):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(every)
 
         return Handler
 

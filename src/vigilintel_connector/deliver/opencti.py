@@ -43,7 +43,7 @@ class HelperStateStore:
             return raw
         try:
             return json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # reported, then a fresh backfill (load_state)
             return raw
 
     def save(self, state: dict[str, Any]) -> None:

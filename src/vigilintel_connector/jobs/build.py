@@ -28,6 +28,8 @@ def http_policy(settings: Settings) -> HttpPolicy:
         backoff_factor=vi.http_backoff_factor,
         timeout=vi.http_timeout,
         max_bytes=vi.max_file_bytes,
+        deadline=vi.http_deadline,
+        retry_after_max=vi.http_retry_after_max,
     )
 
 

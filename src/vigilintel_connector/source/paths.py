@@ -55,6 +55,8 @@ class DailyFile:
 
 
 UPSTREAM_BLOB = "https://github.com/kidrek/VigilIntel/blob/main/"
+# Upstream's first daily report: no date before it can mean anything to this connector.
+UPSTREAM_FIRST_DAY = dt.date(2025, 4, 30)
 
 
 def permalink(path: str) -> str:

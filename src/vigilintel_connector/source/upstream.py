@@ -157,8 +157,20 @@ class DirectoryUpstream:
                 daily = parse_daily_path(path)
                 if (daily is None or daily.day not in wanted) and parse_digest_path(path) is None:
                     continue  # not read: only what is listed needs its SHA
-                entries.append((path, git_blob_sha(Path(entry.path).read_bytes())))
+                entries.append((path, self._sha(Path(entry.path))))
         return Listing.of(entries).within(wanted)
+
+    def _sha(self, file: Path) -> str:
+        """The file's git blob SHA, read in blocks; a file over the size cap is not read (its
+        download is refused anyway): its size and time stand in, so a change is still seen."""
+        stat = file.stat()
+        if stat.st_size > self.max_bytes:
+            return f"over-cap:{stat.st_size}:{stat.st_mtime_ns}"
+        digest = hashlib.sha1(b"blob %d\x00" % stat.st_size, usedforsecurity=False)
+        with file.open("rb") as stream:
+            while block := stream.read(1 << 20):
+                digest.update(block)
+        return digest.hexdigest()
 
     def fetch(self, path: str) -> bytes:
         target = (self.root / path).resolve()
@@ -170,7 +182,11 @@ class DirectoryUpstream:
                 raise FetchError(
                     f"{path} is {size} bytes, over the {self.max_bytes}-byte cap", oversize=True
                 )
-            return target.read_bytes()
+            with target.open("rb") as stream:  # at most the cap, even if the file grows now
+                content = stream.read(self.max_bytes + 1)
+            if len(content) > self.max_bytes:
+                raise FetchError(f"{path} exceeds the {self.max_bytes}-byte cap", oversize=True)
+            return content
         except FileNotFoundError:
             raise FetchError(f"{path}: not found", status=404) from None
         except OSError as exc:
