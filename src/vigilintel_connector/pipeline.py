@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from vigilintel_connector import limits
 from vigilintel_connector.convert.markdown import markdown_contribution
 from vigilintel_connector.convert.report_json import json_contribution
 from vigilintel_connector.log import Logger
@@ -40,6 +42,7 @@ class DayOptions:
     artefacts: tuple[Artefact, ...]
     excluded_hosts: frozenset[str] = frozenset()
     confidence: int = DEFAULT_CONFIDENCE
+    seconds: float = limits.DAY_SECONDS  # to convert and normalise a day, once its files are read
 
 
 Fetch = Callable[[str], bytes]
@@ -128,8 +131,15 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         return DayResult(day, DayOutcome.ERROR, str(exc))
     errors, seen = found.errors, found.seen
     used: list[tuple[Candidate, Contribution]] = []
+    started = time.monotonic()
     for candidates in plan_day(found.examined, opts.languages, opts.artefacts):
         for candidate in candidates:
+            if time.monotonic() - started > opts.seconds:
+                message = (
+                    f"{', '.join(candidate.paths)}: the day went over its {opts.seconds:.0f} s "
+                    "budget before this file was converted; tried again on the next run"
+                )
+                return DayResult(day, DayOutcome.ERROR, message, paths=list(found.shas))
             try:
                 part = _contribution(candidate, day, opts)
             except DocumentError as exc:  # a broken file stays broken: try the next candidate
@@ -154,6 +164,10 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         message = "; ".join([*errors, *seen, *([notice] if notice else [])])
         return DayResult(day, status, message, **common)
     parts = [part for _, part in used]
+    if time.monotonic() - started > opts.seconds:
+        paths = ", ".join(p for candidate, _ in used for p in candidate.paths)
+        message = f"{paths}: the day went over its {opts.seconds:.0f} s budget while converting"
+        return DayResult(day, DayOutcome.ERROR, message + "; tried again on the next run", **common)
     try:
         output = normalise_contributions(
             parts, day, opts.languages, opts.excluded_hosts, opts.confidence,

@@ -47,6 +47,7 @@ def summary_entry(result: DayResult) -> dict[str, Any]:
         "provenance": dict(sorted(result.output.provenance.items())) if result.output else {},
         **result.tally.as_dict(),
         "unrecognised": result.unrecognised,
+        "warnings": result.warnings,
         "message": result.message,
     }
 
