@@ -258,7 +258,7 @@ def test_summary_lists_every_field_other_tools_read(clean_env, sample_dir, tmp_p
     assert set(summary) == {"generated_at", "source", "language", "days", "digests"}
     assert set(summary["days"][0]) == {
         "date", "status", "files", "format", "artefacts", "objects", "provenance", "dropped",
-        "changed", "ignored", "unrecognised", "message",
+        "changed", "ignored", "unrecognised", "warnings", "message",
     }  # fmt: skip
     entry = summary["days"][0]
     assert entry["dropped"]["replaced-author"] == 1, "removals are counted under dropped"

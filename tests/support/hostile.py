@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any
 
 # The child prints its own peak RSS once the export returns: the figure covers the whole run.
+# VmHWM belongs to the process image, unlike ru_maxrss, which Linux carries over from the
+# forked parent (the test runner) across exec.
 _CHILD = """
-import resource, sys
+import re, resource, sys
 from vigilintel_connector.cli import main
 code = main(sys.argv[1:])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+try:
+    with open("/proc/self/status") as status:
+        peak = int(re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1)) // 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 print(f"PEAK_MB={peak}", file=sys.stderr)
 sys.exit(code)
 """
