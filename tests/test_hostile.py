@@ -222,7 +222,7 @@ def test_the_content_tab_loads_nothing_and_links_nowhere_inside_the_platform(sou
     (report,) = [o for o in outcome.bundle(VICTIM)["objects"] if o["type"] == "report"]
     content = report["x_opencti_content"]
     assert "<img" not in content and "tracker.example.net" not in content
-    hrefs = re.findall(r'href="([^"]*)"', content)
+    hrefs = re.findall(r'<a [^>]*?href="([^"]*)"', content)
     assert "https://www.cisa.gov/kev" in hrefs
     assert all(h.startswith(("http://", "https://", "mailto:")) for h in hrefs), hrefs
     for anchor in re.findall(r"<a [^>]*>", content):
