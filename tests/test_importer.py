@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
@@ -13,6 +12,7 @@ from vigilintel_connector.deliver.opencti import DeliveryError, DryRunSender, Me
 from vigilintel_connector.jobs.build import build_upstream
 from vigilintel_connector.jobs.importer import Importer
 from vigilintel_connector.log import StdLogger
+from vigilintel_connector.normalise.result import DayBundle
 from vigilintel_connector.settings import load_settings
 
 
@@ -21,12 +21,12 @@ class RecordingSender:
         self.sent: list[str] = []
         self.fail_on = fail_on or set()
 
-    def send(self, work_name: str, bundle: dict[str, Any], message: str) -> int:
+    def send(self, work_name: str, output: DayBundle, message: str) -> int:
         day = work_label(work_name)  # a day, or a digest: "weekly 2026-05-w1"
         if day in self.fail_on:
             raise DeliveryError("broker down")
         self.sent.append(day)
-        return len(bundle["objects"])
+        return output.object_count
 
 
 def make_importer(clean_env, source, now: dt.datetime, sender, store=None, **env: str):

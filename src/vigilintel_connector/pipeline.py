@@ -130,16 +130,15 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
     except FetchError as exc:
         return DayResult(day, DayOutcome.ERROR, str(exc))
     errors, seen = found.errors, found.seen
+    unrecognised = found.unrecognised
+    common = {"paths": list(found.shas), "blob_shas": found.shas, "unrecognised": unrecognised,
+              "warnings": found.warnings}  # fmt: skip
     used: list[tuple[Candidate, Contribution]] = []
     started = time.monotonic()
     for candidates in plan_day(found.examined, opts.languages, opts.artefacts):
         for candidate in candidates:
-            if time.monotonic() - started > opts.seconds:
-                message = (
-                    f"{', '.join(candidate.paths)}: the day went over its {opts.seconds:.0f} s "
-                    "budget before this file was converted; tried again on the next run"
-                )
-                return DayResult(day, DayOutcome.ERROR, message, paths=list(found.shas))
+            if over := _over_budget(started, opts, candidate.paths):
+                return DayResult(day, DayOutcome.ERROR, over, **common)
             try:
                 part = _contribution(candidate, day, opts)
             except DocumentError as exc:  # a broken file stays broken: try the next candidate
@@ -149,10 +148,7 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
             else:
                 used.append((candidate, part))
                 break
-    unrecognised = found.unrecognised
     notice = f"not recognised: {', '.join(unrecognised)}" if unrecognised else ""
-    common = {"paths": list(found.shas), "blob_shas": found.shas, "unrecognised": unrecognised,
-              "warnings": found.warnings}  # fmt: skip
     if not used:
         status = DayOutcome.NO_CONTENT
         if errors:
@@ -164,10 +160,9 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         message = "; ".join([*errors, *seen, *([notice] if notice else [])])
         return DayResult(day, status, message, **common)
     parts = [part for _, part in used]
-    if time.monotonic() - started > opts.seconds:
-        paths = ", ".join(p for candidate, _ in used for p in candidate.paths)
-        message = f"{paths}: the day went over its {opts.seconds:.0f} s budget while converting"
-        return DayResult(day, DayOutcome.ERROR, message + "; tried again on the next run", **common)
+    paths = [p for candidate, _ in used for p in candidate.paths]
+    if over := _over_budget(started, opts, paths):
+        return DayResult(day, DayOutcome.ERROR, over, **common)
     try:
         output = normalise_contributions(
             parts, day, opts.languages, opts.excluded_hosts, opts.confidence,
@@ -175,7 +170,6 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         )  # fmt: skip
     except DocumentError as exc:
         return DayResult(day, DayOutcome.ERROR, str(exc), **common)
-    paths = [p for candidate, _ in used for p in candidate.paths]
     message = f"{output.object_count} objects from {', '.join(paths)}"
     if errors:
         message += f" (skipped: {'; '.join(errors)})"
@@ -186,6 +180,16 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
         day, DayOutcome.IMPORTED, message, parts[0].artefact, output=output,
         artefacts=[p.artefact for p in parts], **common,
     )  # fmt: skip
+
+
+def _over_budget(started: float, opts: DayOptions, paths: list[str]) -> str | None:
+    """Why the day stops here, when its conversion has taken longer than its budget."""
+    if time.monotonic() - started <= opts.seconds:
+        return None
+    return (
+        f"{', '.join(paths)}: the day went over its {opts.seconds:.0f} s budget; "
+        "tried again on the next run"
+    )
 
 
 def process_days(

@@ -143,11 +143,12 @@ def fang(text: str) -> str:
     for token in text.split():
         if len(token) > limits.IOC_MAX_TOKEN:
             continue
-        if size + len(token) >= limits.FANG_MAX_TOKEN or not _fangable(token):
+        fangable = _fangable(token)
+        if size + len(token) >= limits.FANG_MAX_TOKEN or not fangable:
             if chunk:
                 out.append(ioc_fanger.fang(" ".join(chunk)))
                 chunk, size = [], 0
-            if not _fangable(token):
+            if not fangable:
                 out.append(token)
                 continue
         chunk.append(token)

@@ -23,9 +23,8 @@ def write_day(out_dir: Path, result: DayResult) -> None:
     """``DIR/<day>.json``, or ``DIR/digests/<period>.json`` for a digest."""
     if result.output is None:
         return
-    # Compact: with ``indent`` the json module falls back to its pure-Python encoder, which
-    # made writing the bundles 40% of an export (pretty-print with ``jq`` when reading).
-    payload = strict_json(result.output.bundle, separators=(",", ":"))
+    # Written as serialised once by the normaliser: compact (pretty-print with ``jq``).
+    payload = result.output.payload
     if result.period is not None:
         (out_dir / "digests").mkdir(exist_ok=True)
         target = out_dir / "digests" / f"{result.period.key}.json"

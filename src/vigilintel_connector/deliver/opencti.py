@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from vigilintel_connector.source.documents import strict_json
+from vigilintel_connector.normalise.result import DayBundle
 
 
 class DeliveryError(Exception):
@@ -23,7 +23,7 @@ class StateStore(Protocol):
 
 
 class Sender(Protocol):
-    def send(self, work_name: str, bundle: dict[str, Any], message: str) -> int: ...
+    def send(self, work_name: str, output: DayBundle, message: str) -> int: ...
 
 
 class HelperStateStore:
@@ -58,7 +58,7 @@ class HelperSender:
     def __init__(self, helper: Any):
         self.helper = helper
 
-    def send(self, work_name: str, bundle: dict[str, Any], message: str) -> int:
+    def send(self, work_name: str, output: DayBundle, message: str) -> int:
         work = self.helper.api.work
         try:
             work_id = work.initiate_work(self.helper.connect_id, work_name)
@@ -66,7 +66,7 @@ class HelperSender:
             raise DeliveryError(f"the platform refused to open a work: {exc}") from exc
         try:
             chunks = self.helper.send_stix2_bundle(
-                strict_json(bundle),
+                output.payload,
                 work_id=work_id,
                 cleanup_inconsistent_bundle=True,
             )
@@ -94,7 +94,7 @@ class DryRunSender:
     def __init__(self, logger: Any):
         self.logger = logger
 
-    def send(self, work_name: str, bundle: dict[str, Any], message: str) -> int:
+    def send(self, work_name: str, output: DayBundle, message: str) -> int:
         self.logger.info("Dry run: bundle not sent", {"work": work_name, "detail": message})
         return 0
 

@@ -233,7 +233,7 @@ class Importer:
         if result.unrecognised:
             message += f"; files of no known kind, not imported: {', '.join(result.unrecognised)}"
         name = f"VigilIntel {result.label} ({self.vi.language})"
-        chunks = self.sender.send(name, result.output.bundle, message)
+        chunks = self.sender.send(name, result.output, message)
         self._count("record_send", chunks or result.objects)
         self.logger.info(
             "Bundle sent",

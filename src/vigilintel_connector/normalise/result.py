@@ -66,11 +66,13 @@ class Contribution:
 @dataclass
 class DayBundle:
     """A day's bundle, ready to send, and the tally of what the way there removed or changed;
-    ``provenance`` counts the emitted objects by the artefacts that named them."""
+    ``provenance`` counts the emitted objects by the artefacts that named them. ``payload`` is
+    the bundle as strict JSON, serialised once for every way out (export file, platform)."""
 
     bundle: dict[str, Any]
     tally: Tally = field(default_factory=Tally)
     provenance: Counter[str] = field(default_factory=Counter)
+    payload: str = ""
 
     @property
     def object_count(self) -> int:

@@ -136,11 +136,12 @@ def normalise_contributions(
     content = [ids.author(confidence), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
     bundle = {"type": "bundle", "id": ids.bundle_id(frame.key, content), "objects": content}
     try:
-        strict_json(bundle)
+        # Compact: with ``indent`` the json module falls back to its pure-Python encoder.
+        payload = strict_json(bundle, separators=(",", ":"))
     except ValueError as exc:  # never recorded as imported with a bundle no parser reads
         raise DocumentError(f"{frame.name}: the bundle is not strict JSON ({exc})") from None
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
-    return DayBundle(bundle, ctx.tally, provenance)
+    return DayBundle(bundle, ctx.tally, provenance, payload)
 
 
 def _link_subtechniques(emitted: dict[str, dict[str, Any]], ctx: DayContext) -> None:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from vigilintel_connector.log import Logger
@@ -94,9 +94,14 @@ class Listing:
         )
 
 
+def _blob_digest(size: int) -> Any:
+    """git's SHA-1 of a blob of ``size`` bytes, before its content is fed in."""
+    return hashlib.sha1(b"blob %d\x00" % size, usedforsecurity=False)
+
+
 def git_blob_sha(content: bytes) -> str:
     """The SHA GitHub reports for a file, so a rewrite is noticed whatever the source."""
-    digest = hashlib.sha1(b"blob %d\x00" % len(content), usedforsecurity=False)
+    digest = _blob_digest(len(content))
     digest.update(content)
     return digest.hexdigest()
 
@@ -166,7 +171,7 @@ class DirectoryUpstream:
         stat = file.stat()
         if stat.st_size > self.max_bytes:
             return f"over-cap:{stat.st_size}:{stat.st_mtime_ns}"
-        digest = hashlib.sha1(b"blob %d\x00" % stat.st_size, usedforsecurity=False)
+        digest = _blob_digest(stat.st_size)
         with file.open("rb") as stream:
             while block := stream.read(1 << 20):
                 digest.update(block)
