@@ -56,17 +56,17 @@ def test_a_family_named_as_an_actor_or_a_tool_becomes_malware(history):
 
 
 def test_a_comma_list_of_actors_is_split_and_remarks_never_reach_a_name():
-    members = entities.resolve("threat-actor", "Kratos, PhantomEnigma, Kali365", [])
+    members = entities.resolve("threat-actor", "Kratos, PhantomEnigma, Kali365", []).entities
     assert [m.name for m in members] == ["Kratos", "PhantomEnigma", "Kali365"]
     (mustang,) = entities.resolve(
         "threat-actor", "Mustang Panda (aka HoneyMyte / Bronze President)", []
-    )
+    ).entities
     assert (mustang.kind, mustang.name) == ("intrusion-set", "Mustang Panda")
     assert {"HoneyMyte", "Bronze President"} <= set(mustang.aliases)
-    (lockbit,) = entities.resolve("threat-actor", "LockBit (et autres groupes RaaS)", [])
+    (lockbit,) = entities.resolve("threat-actor", "LockBit (et autres groupes RaaS)", []).entities
     assert lockbit.aliases == ()
-    assert entities.resolve("threat-actor", "Non applicable", []) == []
-    assert entities.resolve("threat-actor", "Groupe cybercriminel (non nommé)", []) == []
+    assert entities.resolve("threat-actor", "Non applicable", []).entities == []
+    assert entities.resolve("threat-actor", "Groupe cybercriminel (non nommé)", []).entities == []
 
 
 def test_the_split_is_counted(history):

@@ -75,7 +75,8 @@ def test_markdown_only_days_are_imported_with_their_cves_techniques_iocs_and_sou
     names = {o["name"] for o in found if o["type"] == "vulnerability"}
     assert names == {c.upper() for c in CVE.findall(text)}
     techniques = {o["x_mitre_id"] for o in found if o["type"] == "attack-pattern"}
-    named = {t for t in TECHNIQUE.findall(text) if attack.technique(t)}
+    # A revoked id (T1574.002) stands for the technique that revoked it.
+    named = {known.mitre_id for t in TECHNIQUE.findall(text) if (known := attack.technique(t))}
     parents = {t.split(".")[0] for t in named}
     assert named <= techniques <= named | parents
     notes = [o for o in found if o["type"] == "note"]
@@ -99,7 +100,11 @@ def test_each_layout_yields_articles_actors_and_refanged_iocs(exports):
     assert {"ShinyHunters", "HAFNIUM", "RomCom", "UNC6040"} <= actors
     assert not any("spécifi" in a.lower() or "(" in a for a in actors)
     hafnium = next(o for o in groups if o["name"] == "HAFNIUM")
-    assert {"MURKY PANDA", "Silk Typhoon", "VANGUARD PANDA"} <= set(hafnium["aliases"])
+    assert {"MURKY PANDA", "Silk Typhoon"} <= set(hafnium["aliases"])
+    # Upstream also lists VANGUARD PANDA there: Volt Typhoon's name in the catalogs. As an
+    # alias it would make the platform merge the two groups; it is left out and counted.
+    assert "VANGUARD PANDA" not in hafnium["aliases"]
+    assert day_entry(exports["auto"][1], "2025-09-16")["dropped"]["alias:other-entry"] >= 1
     sources = {
         r["url"] for o in objects(exports, "auto", "2025-07-15") if o["type"] == "note"
         for r in o.get("external_references", [])

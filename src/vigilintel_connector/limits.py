@@ -41,3 +41,9 @@ URL_MAX_LENGTH = 2_048
 # A day's conversion and normalisation, checked between steps: over it, the day is an error and
 # is tried again on the next run (the slowest real day takes well under a second).
 DAY_SECONDS = 120.0
+
+# What upstream says about a name, read to type it: the first articles naming it, each cut at a
+# length no real article reaches (the longest note in the history: ~9,000 characters), so one
+# name's context stays small whatever the file.
+ARTICLE_CHARS = 20_000
+ARTICLES_PER_NAME = 8

@@ -211,10 +211,13 @@ def actor_names(text: str, *, strict: bool) -> list[tuple[str, list[str]]]:
         return []
     found = []
     for part in entities.top_level(text, "/"):
-        for name, aliases in entities.split_name(part):
+        for name, aliases, remark in entities.split_name(part):
             name = name.rstrip(_TRAILING).strip()
             if not is_name(name) or (strict and not _looks_like_a_name(name)):
                 continue
+            # "RondoDox (botnet)": a remark naming the type goes with the name as its evidence.
+            if remark and len(remark.split()) <= 3 and entities.type_words(remark):
+                name = f"{name} {remark.strip()}"
             kept = [a for a in aliases if a != name and _is_alias(a, strict)]
             found.append((name, list(dict.fromkeys(kept))))
     return found

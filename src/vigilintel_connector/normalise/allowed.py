@@ -103,7 +103,14 @@ _BY_TYPE: dict[str, frozenset[str]] = {
     "threat-actor": _NAMED
     | _SEEN
     | _MOTIVES
-    | {"threat_actor_types", "aliases", "roles", "sophistication", "personal_motivations"},
+    | {
+        "threat_actor_types",
+        "aliases",
+        "roles",
+        "sophistication",
+        "personal_motivations",
+        "resource_level",
+    },
     "tool": _NAMED | {"tool_types", "aliases", "kill_chain_phases", "tool_version"},
     "vulnerability": _NAMED | _VULNERABILITY_SCORES,
     # Observables: their identifying value and a few descriptive properties.

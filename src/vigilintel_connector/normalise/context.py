@@ -33,6 +33,10 @@ class DayContext:
         self.new_ids: dict[str, str | None] = {}  # upstream id → emitted id (None: removed)
         self.source_urls: frozenset[str] = frozenset()
         self.origins: dict[str, set[str]] = {}  # emitted id → artefacts that named it
+        # Upstream id → the texts of the articles (notes, topic reports) that name it.
+        self.articles: dict[str, list[str]] = {}
+        # Upstream ids of generic names replaced by their country: links from them say nothing.
+        self.stand_ins: set[str] = set()
 
     def remove(self, obj: dict[str, Any], reason: str) -> None:
         self.tally.drop(reason)

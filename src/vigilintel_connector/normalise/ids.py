@@ -116,6 +116,8 @@ def observable_id(obj: dict[str, Any]) -> str | None:
 def sdo_id(obj: dict[str, Any]) -> str | None:
     """The id pycti (and so OpenCTI) computes for a domain object; None if unsupported."""
     kind, name = obj["type"], obj.get("name")
+    if kind == "threat-actor" and obj.get("resource_level") == "individual":
+        return pycti.ThreatActorIndividual.generate_id(name)
     if kind in _NAMED_IDS:
         return _named_id(kind, name, obj.get("identity_class"), obj.get("x_mitre_id"))
     match kind:

@@ -61,6 +61,9 @@ def _clean_relationship(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] 
     if source.startswith("note--") or target.startswith("note--"):
         ctx.remove(obj, "note-relationship")  # notes already list what they are about
         return None
+    if source in ctx.stand_ins or target in ctx.stand_ins:
+        ctx.remove(obj, "relationship-to-generic-name")  # "acteurs iraniens" uses nothing
+        return None
     new_source, new_target = ctx.new_ids.get(source), ctx.new_ids.get(target)
     if not new_source or not new_target:
         ctx.remove(obj, "relationship-to-removed")

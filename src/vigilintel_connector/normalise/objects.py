@@ -22,8 +22,9 @@ from vigilintel_connector.normalise.observables import (
     refang,
 )
 from vigilintel_connector.normalise.properties import common
+from vigilintel_connector.normalise.result import ALIAS, PART
 from vigilintel_connector.normalise.text import parse_time, timestamp
-from vigilintel_connector.resolve import attack, entities, warninglists
+from vigilintel_connector.resolve import attack, entities, places, warninglists
 from vigilintel_connector.terms import CVE, TACTIC, TECHNIQUE
 from vigilintel_connector.vocabulary import is_placeholder_name, is_upstream_author
 
@@ -57,32 +58,66 @@ def clean_object(obj: dict[str, Any], ctx: DayContext) -> list[dict[str, Any]]:
 
 
 def _resolved(obj: dict[str, Any], ctx: DayContext) -> list[dict[str, Any]]:
-    """Actors and software under the catalogs' canonical names and types."""
+    """Actors and software under the catalogs' canonical names and types, typed by evidence;
+    a generic name gives way to the country it carried, if any."""
     aliases = [a for a in obj.get("aliases") or [] if isinstance(a, str)]
-    members = entities.resolve(obj["type"], obj["name"], aliases)
-    if not members:
-        ctx.remove(obj, "placeholder-name")
-        return []
-    if len(members) > 1:
+    context = "\n".join([str(obj.get("description") or ""), *ctx.articles.get(obj.get("id"), ())])
+    found = entities.resolve(obj["type"], obj["name"], aliases, context)
+    names = [r for r in found.dropped if not r.startswith(ALIAS)]
+    for reason in found.dropped:
+        if reason.startswith(ALIAS):
+            ctx.tally.drop(reason)
+    emitted = [clean for member in found.entities if (clean := _member(obj, member, ctx))]
+    if len(found.entities) > 1:
         ctx.changed(f"split:{obj['type']}-list")
-    emitted = []
-    for member in members:
-        shell = dict(obj)
-        if member.kind != obj["type"]:
-            shell = {k: v for k, v in obj.items() if k in _SHARED_PROPERTIES}
-            ctx.changed(f"retyped:{member.kind}")
-        shell.update({"type": member.kind, "name": member.name, "aliases": list(member.aliases)})
-        if member.kind == "malware":
-            shell["is_family"] = True
-        if member.from_catalog:
-            ctx.changed(f"resolved:{member.kind}")
-        clean = _clean_named(shell, ctx)
-        if clean is not None:
-            emitted.append(clean)
-    if emitted:
-        ctx.new_ids[obj.get("id", "")] = emitted[0]["id"]
-        ctx.changed("added:split-member", len(emitted) - 1)
+    places = [] if emitted else [p for iso in found.countries if (p := _country(iso, obj, ctx))]
+    if not emitted and not places:  # the object itself is gone, for its (first) name's reason
+        ctx.remove(obj, names[0] if names else "placeholder-name")
+        names = names[1:]
+    for reason in names:
+        ctx.tally.drop(f"{PART}{reason}")
+    if not emitted:
+        ctx.new_ids[obj.get("id", "")] = places[0]["id"] if places else None
+        ctx.stand_ins.add(obj.get("id", ""))
+        return places
+    ctx.new_ids[obj.get("id", "")] = emitted[0]["id"]
+    ctx.changed("added:split-member", len(emitted) - 1)
     return emitted
+
+
+def _member(
+    obj: dict[str, Any], member: entities.Resolved, ctx: DayContext
+) -> dict[str, Any] | None:
+    shell = dict(obj)
+    if member.kind != obj["type"]:
+        shell = {k: v for k, v in obj.items() if k in _SHARED_PROPERTIES}
+        ctx.changed(f"retyped:{member.kind}")
+    shell.update({"type": member.kind, "name": member.name, "aliases": list(member.aliases)})
+    if member.kind == "malware":
+        shell["is_family"] = True
+    if member.kind == "identity":  # a company upstream named as an actor
+        shell["identity_class"] = "organization"
+        shell.pop("aliases")
+    if member.individual:
+        shell["resource_level"] = "individual"
+        ctx.changed("typed:individual")
+    if member.from_catalog:
+        ctx.changed(f"resolved:{member.kind}")
+    return _clean_named(shell, ctx)
+
+
+def _country(iso: str, obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
+    """The country a generic actor name carried ("acteurs iraniens"), kept as the article's."""
+    known = places.country(iso)
+    if known is None:
+        return None
+    shell = {
+        "type": "location", "id": f"location--{iso}", "name": known.name, "country": iso,
+        "x_opencti_location_type": "Country",
+        "created": obj.get("created"), "modified": obj.get("modified"),
+    }  # fmt: skip
+    ctx.changed("generic-name-to-location")
+    return _clean_named(shell, ctx)
 
 
 def _clean_one(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
@@ -153,7 +188,9 @@ def _technique(clean: dict[str, Any], ctx: DayContext) -> str | None:
     known = attack.technique(mitre_id) if mitre_id else attack.technique_named(clean["name"])
     if known is None:
         return "unknown-technique"
-    if clean["name"] != known.name:
+    if mitre_id and attack.is_revoked(mitre_id):
+        ctx.changed("revoked-technique")
+    elif clean["name"] != known.name:
         ctx.changed("resolved:attack-pattern")
     clean["name"] = known.name
     clean["x_mitre_id"] = known.mitre_id

@@ -12,6 +12,10 @@ class NoContent(Exception):
 
 
 PROPERTY = "property:"  # the prefix of a dropped property's reason
+ALIAS = "alias:"  # an alias left out of an entity
+PART = "part:"  # one name of a comma list, or a generic name replaced by its country
+# Reasons that count parts of objects, not objects.
+_PARTS = (PROPERTY, ALIAS, PART)
 
 
 @dataclass
@@ -80,5 +84,6 @@ class DayBundle:
 
     @property
     def dropped_count(self) -> int:
-        """Objects dropped (properties dropped are counted under their own reasons)."""
-        return sum(n for k, n in self.tally.dropped.items() if not k.startswith(PROPERTY))
+        """Objects dropped (dropped properties, aliases and names of a list are counted under
+        their own reasons)."""
+        return sum(n for k, n in self.tally.dropped.items() if not k.startswith(_PARTS))

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from vigilintel_connector.limits import ARTICLE_CHARS, ARTICLES_PER_NAME
 from vigilintel_connector.normalise import ids
+from vigilintel_connector.normalise.aliases import separate_names
 from vigilintel_connector.normalise.content import attachment, markdown_to_html
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE, DayContext
 from vigilintel_connector.normalise.links import clean_link
@@ -107,6 +109,7 @@ def normalise_contributions(
     ctx.source_urls = frozenset(_source_urls(everything))
     # The sites the day's articles were read on are references, not indicators.
     ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
+    ctx.articles = _articles(contributions, languages[:1])
     emitted: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, dict[str, Any]]] = []
     dailies: list[dict[str, Any]] = []
@@ -123,6 +126,7 @@ def normalise_contributions(
             for clean in clean_object(obj, ctx):
                 _emit(emitted, obj, clean, ctx, origin)
     _link_subtechniques(emitted, ctx)
+    separate_names(emitted, ctx)
     report_id = ids.sdo_id(_report_shell(frame))
     # Relationships first: topic reports and notes may reference them.
     links.sort(key=lambda pair: pair[1].get("type") != "relationship")
@@ -142,6 +146,29 @@ def normalise_contributions(
         raise DocumentError(f"{frame.name}: the bundle is not strict JSON ({exc})") from None
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
     return DayBundle(bundle, ctx.tally, provenance, payload)
+
+
+def _articles(
+    contributions: Sequence[Contribution], languages: tuple[str, ...]
+) -> dict[str, list[str]]:
+    """Each upstream id → the texts of the articles that name it (its notes and topic reports,
+    never the daily report, which names everything): what upstream says a name is. Read in
+    the first language only, so that asking for a second one never retypes an entity."""
+    found: dict[str, list[str]] = {}
+    for contribution in contributions:
+        daily = _find_daily_report(contribution.objects)
+        for obj in contribution.objects:
+            if obj.get("type") not in ("note", "report") or obj is daily:
+                continue
+            parts = (obj.get(k) for k in ("abstract", "name", "content", "description"))
+            text = "\n".join(p for p in parts if isinstance(p, str))[:ARTICLE_CHARS]
+            text = keep_languages(text, languages)
+            refs = obj.get("object_refs")
+            for ref in refs if isinstance(refs, list) else ():
+                texts = found.setdefault(str(ref), [])
+                if len(texts) < ARTICLES_PER_NAME:
+                    texts.append(text)
+    return found
 
 
 def _link_subtechniques(emitted: dict[str, dict[str, Any]], ctx: DayContext) -> None:

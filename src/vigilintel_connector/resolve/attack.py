@@ -3,7 +3,9 @@
 
 OpenCTI keys an attack-pattern on its ATT&CK id and lets an import overwrite its name: sending
 ``T1078`` as a name would rename the platform's "Valid Accounts". Every technique therefore takes
-ATT&CK's own name and kill-chain phases; an id the catalog does not know is not sent.
+ATT&CK's own name and kill-chain phases; an id the catalog does not know is not sent. An id ATT&CK
+revoked (upstream still writes T1086 for PowerShell) stands for the technique that revoked it: the
+platform keeps revoked techniques, and a relation to one is a relation nobody looks at.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def _catalog() -> dict[str, Technique]:
     for value in galaxy("mitre-attack-pattern"):
         meta = value.get("meta") or {}
         mitre_id = meta.get("external_id")
-        if not isinstance(mitre_id, str) or "revoked" in str(meta.get("status", "")):
+        if not isinstance(mitre_id, str):
             continue
         name = str(value["value"]).rsplit(" - ", 1)[0].strip()
         # "attack-Windows:defense-evasion" → "defense-evasion"; the retired PRE-ATT&CK is left out.
@@ -70,13 +72,47 @@ def _ics() -> dict[str, Technique]:
 
 
 @lru_cache(maxsize=1)
+def _revoked() -> dict[str, str]:
+    """Revoked id → the id of the technique that revoked it, chains followed (T1086 →
+    T1059.001); the galaxy records each successor as a ``revoked-by`` relation."""
+    values = galaxy("mitre-attack-pattern")
+    id_of = {v.get("uuid"): (v.get("meta") or {}).get("external_id") for v in values}
+    revoked_by: dict[str, str] = {}
+    for value in values:
+        mitre_id = (value.get("meta") or {}).get("external_id")
+        for related in value.get("related") or []:
+            successor = id_of.get(related.get("dest-uuid"))
+            if related.get("type") == "revoked-by" and isinstance(successor, str):
+                revoked_by[str(mitre_id)] = successor
+    final: dict[str, str] = {}
+    for mitre_id, successor in revoked_by.items():
+        seen = {mitre_id}
+        while successor in revoked_by and successor not in seen:
+            seen.add(successor)
+            successor = revoked_by[successor]
+        final[mitre_id] = successor
+    return final
+
+
+@lru_cache(maxsize=1)
 def _by_name() -> dict[str, Technique]:
     # Enterprise names only: "Denial of Service" alone is not meant as the ICS technique.
-    return {t.name.lower(): t for t in _catalog().values() if t.kill_chain == "mitre-attack"}
+    revoked = _revoked()
+    return {
+        t.name.lower(): t
+        for t in _catalog().values()
+        if t.kill_chain == "mitre-attack" and t.mitre_id not in revoked
+    }
+
+
+def is_revoked(mitre_id: str) -> bool:
+    return mitre_id.upper() in _revoked()
 
 
 def technique(mitre_id: str) -> Technique | None:
-    return _catalog().get(mitre_id.upper())
+    """The technique an id stands for today: a revoked id gives its successor."""
+    mitre_id = mitre_id.upper()
+    return _catalog().get(_revoked().get(mitre_id, mitre_id))
 
 
 def technique_named(name: str) -> Technique | None:

@@ -1,35 +1,38 @@
-"""Actors and software resolved by name and synonym against the MISP galaxies.
+"""Actors and software: upstream's name → the entities it stands for, typed by evidence.
 
-Upstream writes one group eight ways ("APT28 (Fancy Bear, Pawn Storm, …)", "Fancy Bear") and types
-malware families as tools or actors. Each name is cleaned (remarks out, aliases kept), a comma
-list is split into its members, and each member is looked up in the catalogs in a stated order:
-the first cluster that knows the name gives the canonical name and the type. Clusters are never
-merged with each other (merging through shared synonyms joins APT28 and APT29).
+Upstream writes one group eight ways ("APT28 (Fancy Bear, Pawn Storm, …)", "Fancy Bear"), types
+malware families as tools or actors, and puts placeholders, nationalities and descriptions in its
+actor field. Each name is cleaned (remarks out, aliases kept), a comma list is split into its
+members, and each member is read (``names``): roles and type words come off, generic names are
+dropped (their nationality is kept as a country). What is left is looked up in the catalogs
+(``index``) in an order the field and the name's own words choose, after the hand-kept lists
+(``curated``). A name no catalog knows is typed by the words upstream writes with it. Aliases
+are kept only when they cannot make the platform merge two entities.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
-from vigilintel_connector.resolve.catalogs import galaxy
+from vigilintel_connector.resolve import index
+from vigilintel_connector.resolve.curated import curated
+from vigilintel_connector.resolve.index import Entry, key
+from vigilintel_connector.resolve.names import (
+    CAMPAIGN_WORDS,
+    GROUP_WORDS,
+    MALWARE_WORDS,
+    adjacent_evidence,
+    fold,
+    is_person,
+    nationality_or_country,
+    read_name,
+)
 from vigilintel_connector.vocabulary import is_placeholder_name
 
-# Where a name is looked up, in order, and what it becomes there.
-_GROUPS = tuple(
-    (cluster, "intrusion-set")
-    for cluster in (
-        "mitre-intrusion-set", "mitre-enterprise-attack-intrusion-set",
-        "microsoft-activity-group", "threat-actor",
-    )
-)  # fmt: skip
-# Tools first: a name both catalogs know (Cobalt Strike, AnyDesk…) is a dual-use tool.
-_SOFTWARE = (
-    ("mitre-tool", "tool"), ("tool", "tool"), ("mitre-malware", "malware"),
-    ("malpedia", "malware"), ("ransomware", "malware"), ("rat", "malware"),
-    ("stealer", "malware"), ("banker", "malware"), ("backdoor", "malware"), ("botnet", "malware"),
-)  # fmt: skip
+_ACTOR_FIELDS = frozenset({"threat-actor", "intrusion-set"})
+_ACTOR_ORDER = (index.GROUPS, index.FAMILIES, index.MITRE_TOOLS, index.GENERIC_TOOLS)
+_SOFTWARE_ORDER = (index.MITRE_TOOLS, index.FAMILIES, index.GENERIC_TOOLS, index.GROUPS)
 _ALIAS_MARKERS = re.compile(
     r"^(?:aka|a\.k\.a\.?|alias|also known as|connu sous le nom de)\s+", re.I
 )
@@ -38,13 +41,8 @@ _REMARK_WORDS = re.compile(
     r"affiliés?|groupe|group of|via|selon|with|links?|overlaps?|linked)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    name: str
-    kind: str  # intrusion-set, tool or malware
-    synonyms: tuple[str, ...]
+_TAG = re.compile(r"<[^<>]{0,40}>")  # "Screening Serpens<br>"
+_OPERATION = re.compile(r"^op[ée]ration\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,54 +51,40 @@ class Resolved:
     name: str
     aliases: tuple[str, ...]
     from_catalog: bool
+    individual: bool = False
 
 
-def key(name: str) -> str:
-    """The lookup key of a name: letters and digits only, lower case ("Lumma Stealer" and
-    "LummaStealer" meet)."""
-    return "".join(c for c in name.lower() if c.isalnum())
+@dataclass
+class Resolution:
+    """What one upstream name stands for, and what was left out of it and why."""
+
+    entities: list[Resolved] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # reasons, one per name or alias
+    countries: list[str] = field(default_factory=list)  # ISO codes generic names carried
 
 
-@lru_cache(maxsize=2)
-def _table(groups: bool) -> dict[str, Entry]:
-    """Key → entry, the first catalog in order winning; built once (~0.1 s)."""
-    table: dict[str, Entry] = {}
-    for cluster, kind in _GROUPS if groups else _SOFTWARE:
-        for value in galaxy(cluster):
-            name = re.sub(r"\s+-\s+[GS]\d{4}$", "", str(value["value"])).strip()
-            synonyms = tuple(
-                s for s in (value.get("meta") or {}).get("synonyms") or [] if isinstance(s, str)
-            )
-            entry = Entry(name, kind, synonyms)
-            for variant in (name, *synonyms):
-                k = key(variant)
-                if len(k) >= 3:
-                    table.setdefault(k, entry)
-    return table
-
-
-def _lookup(name: str, *, groups: bool) -> Entry | None:
-    return _table(groups).get(key(name))
-
-
-def split_name(raw: str) -> list[tuple[str, list[str]]]:
-    """``APT28 (Fancy Bear, Pawn Storm)`` → [("APT28", ["Fancy Bear", "Pawn Storm"])]; a comma
-    list gives one member each; remarks in parentheses are dropped, aliases kept."""
-    members: list[tuple[str, list[str]]] = []
+def split_name(raw: str) -> list[tuple[str, list[str], str]]:
+    """``APT28 (Fancy Bear, Pawn Storm)`` → [("APT28", ["Fancy Bear", "Pawn Storm"], "")]; a
+    comma list gives one member each; remarks in parentheses are kept apart from aliases."""
+    members: list[tuple[str, list[str], str]] = []
     for part in top_level(raw, ",;"):
         outside, inside = _parentheses(part)
         names = [n for n in top_level(outside, "/") if n]
         if not names:
             continue
         aliases = [*names[1:]]
+        remarks = []
         for group in inside:
             if _REMARK_WORDS.search(group):  # "(avec des liens présumés à X, Y)": a remark
+                remarks.append(group)
                 continue
             for alias in top_level(group, ",;/"):
                 alias = _ALIAS_MARKERS.sub("", alias).strip(" .")
                 if _is_alias(alias):
                     aliases.append(alias)
-        members.append((names[0].strip(" ."), aliases))
+                else:
+                    remarks.append(alias)
+        members.append((names[0].strip(" ."), aliases, " ".join(remarks)))
     return members
 
 
@@ -114,46 +98,156 @@ def _is_alias(text: str) -> bool:
     )
 
 
-def resolve(kind: str, raw_name: str, aliases: list[str]) -> list[Resolved]:
-    """The entities an upstream actor or software name stands for."""
-    found: list[Resolved] = []
-    members = split_name(raw_name)
+def resolve(kind: str, raw_name: str, aliases: list[str], context: str = "") -> Resolution:
+    """The entities an upstream actor or software name stands for; ``context`` is the text
+    upstream wrote about it (its description, the articles that name it)."""
+    result = Resolution()
+    members = split_name(_TAG.sub(" ", raw_name))
     if len(members) == 1:
         members[0][1].extend(aliases)
-    for name, member_aliases in members:
+    for name, member_aliases, remark in members:
         if is_placeholder_name(name) or len(key(name)) < 2:
+            result.dropped.append("placeholder-name")
             continue
-        entry = _entry_for(kind, name)
-        variants = [name, *member_aliases]
-        if entry is None:
-            found.append(Resolved(kind, name, _unique(member_aliases, name), False))
-            continue
-        # Some catalogs write names in lower case: upstream's capitals then read better.
-        canonical = name if entry.name.islower() and not name.islower() else entry.name
-        found.append(Resolved(entry.kind, canonical, _unique(variants, canonical), True))
-    return found
+        resolved = _member(kind, name, member_aliases, remark, context, result)
+        if resolved is not None:
+            result.entities.append(resolved)
+    return result
 
 
-def _entry_for(kind: str, name: str) -> Entry | None:
-    """Context decides between an actor and a malware of the same name: an actor field looks in
-    the groups first, a software field in the software catalogs first. Only the name itself is
-    looked up: upstream's aliases are often related groups, which would merge two groups."""
-    actor = kind in ("threat-actor", "intrusion-set")
-    for groups in (actor, not actor):
-        entry = _lookup(name, groups=groups)
+def _member(
+    kind: str, name: str, aliases: list[str], remark: str, context: str, result: Resolution
+) -> Resolved | None:
+    reading = read_name(name)
+    if reading.generic:
+        result.dropped.append("generic-name")
+        result.countries.extend(reading.countries)
+        return None
+    lists = curated()
+    keys = {key(name), key(reading.name)}
+    fixed = next((lists.fixed[k] for k in keys if k in lists.fixed), None)
+    if fixed is not None:
+        fixed_kind = "intrusion-set" if _named_group(kind, reading.evidence) else fixed[0]
+        return Resolved(fixed_kind, fixed[1], _aliases(aliases, fixed[1], None, result), True)
+    near = adjacent_evidence(reading.name, context) | type_words(remark)
+    # Upstream's spelling is an alias when it is a name, not "X ransomware group".
+    spellings = [name, *aliases] if name == reading.name else aliases
+    if keys & lists.products and "malware" not in near | reading.evidence:
+        result.dropped.append("product-name")
+        return None
+    dual = next((lists.dual_use[k] for k in keys if k in lists.dual_use), None)
+    if dual is not None:
+        return Resolved("tool", dual, _aliases(spellings, dual, None, result), True)
+    entry = None
+    if not (keys & lists.common_words) or "malware" in near | reading.evidence:
+        entry = _catalog_entry(kind, name, reading.name, reading.evidence)
+    if entry is not None:
+        entity_kind = _catalog_kind(kind, entry, reading.evidence)
+        canonical = reading.name if entry.name.islower() and not name.islower() else entry.name
+        kept = _aliases(spellings, canonical, entry, result)
+        return Resolved(entity_kind, canonical, kept, True)
+    entity_kind, individual = _kind_by_evidence(kind, reading, near, context)
+    shown = reading.shown
+    if entity_kind == "campaign" and _OPERATION.match(name):
+        shown = "Operation " + _OPERATION.sub("", name).strip()
+    return Resolved(entity_kind, shown, _aliases(spellings, shown, None, result), False, individual)
+
+
+def _catalog_entry(kind: str, name: str, stripped: str, evidence: frozenset[str]) -> Entry | None:
+    actor = kind in _ACTOR_FIELDS
+    if "group" in evidence:
+        actor = True
+    elif "malware" in evidence:
+        actor = False
+    order = _ACTOR_ORDER if actor else _SOFTWARE_ORDER
+    for candidate in dict.fromkeys((name, stripped)):
+        entry = index.lookup(candidate, order)
         if entry is not None:
             return entry
     return None
 
 
-def _unique(names: list[str], canonical: str) -> tuple[str, ...]:
+def _catalog_kind(kind: str, entry: Entry, evidence: frozenset[str]) -> str:
+    """The catalog's type, but a name its own words call a group ("Qilin ransomware group")
+    is the group, even when only a family catalog knows the name."""
+    if _named_group(kind, evidence):
+        return "intrusion-set"
+    if entry.kind == "software":
+        return kind if kind in ("tool", "malware") else "malware"
+    return entry.kind
+
+
+def _named_group(kind: str, evidence: frozenset[str]) -> bool:
+    return "group" in evidence and kind in _ACTOR_FIELDS
+
+
+def _kind_by_evidence(kind: str, reading, near: frozenset[str], context: str) -> tuple[str, bool]:
+    """An unknown name's type: its own words first, then the words next to it upstream."""
+    if "company" in reading.evidence:  # "Aeza Group LLC": a company, an organisation
+        return "identity", False
+    for evidence in (reading.evidence, near):
+        if "group" in evidence and ("malware" not in evidence or kind in _ACTOR_FIELDS):
+            return "intrusion-set", False
+        if "malware" in evidence:
+            return "malware", False
+        if "campaign" in evidence:
+            return "campaign", False
+    if kind in _ACTOR_FIELDS and is_person(reading.shown, context):
+        return "threat-actor", True
+    return kind, False
+
+
+def type_words(text: str) -> frozenset[str]:
+    words = set(fold(text).replace(",", " ").split())
+    found = set()
+    if words & MALWARE_WORDS:
+        found.add("malware")
+    if words & CAMPAIGN_WORDS:
+        found.add("campaign")
+    if words & GROUP_WORDS:
+        found.add("group")
+    return frozenset(found)
+
+
+def _aliases(
+    names: list[str], canonical: str, entry: Entry | None, result: Resolution
+) -> tuple[str, ...]:
+    """Upstream's other names for one entity, less those that would make the platform merge
+    it with another: a country or nationality, a generic word, another catalog entry."""
+    own = index.entries_named(canonical) | (entry.all_keys() if entry else frozenset())
+    own |= {key(canonical)}
     seen = {key(canonical)}
     kept = []
     for name in names:
-        if key(name) not in seen and not is_placeholder_name(name):
-            seen.add(key(name))
+        name = _ALIAS_MARKERS.sub("", name).strip(" .")
+        k = key(name)
+        if k in seen or len(k) < 2:
+            continue
+        seen.add(k)
+        reason = alias_problem(name, own)
+        if reason:
+            result.dropped.append(f"alias:{reason}")
+        else:
             kept.append(name)
     return tuple(kept)
+
+
+def alias_problem(alias: str, own: frozenset[str]) -> str | None:
+    """Why ``alias`` must not be sent as an alias of an entity whose catalog entries (their own
+    names' keys) are ``own``: an alias the catalogs know must belong to one of those entries."""
+    if is_placeholder_name(alias):
+        return "generic"
+    if nationality_or_country(alias):
+        return "country"
+    reading = read_name(alias)
+    if reading.countries:
+        return "country"  # "Iranian Dream Job", "Russian Anonymous Marketplace"
+    if reading.generic or reading.name != alias.strip() or key(alias) in curated().products:
+        return "generic"  # "Glassworm Operators", "Chinese hacking group"
+    claimed = index.entries_named(alias)
+    if claimed and not claimed & own:
+        return "other-entry"
+    return None
 
 
 def top_level(text: str, separators: str) -> list[str]:

@@ -72,3 +72,19 @@ def countries_in(text: str) -> list[Country]:
                 found[country] = None
                 break
     return list(found)
+
+
+@lru_cache(maxsize=1)
+def spelling_words() -> frozenset[str]:
+    """Every word of every country's spelling ("north", "korea", "united"…)."""
+    return frozenset(w for spellings in _table().values() for words, _ in spellings for w in words)
+
+
+@lru_cache(maxsize=1)
+def _by_iso() -> dict[str, Country]:
+    return {c.iso: c for spellings in _table().values() for _, c in spellings}
+
+
+def country(iso: str) -> Country | None:
+    """The country of an ISO alpha-2 code, when its name is unambiguous."""
+    return _by_iso().get(iso)
