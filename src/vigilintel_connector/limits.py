@@ -47,3 +47,6 @@ DAY_SECONDS = 120.0
 # name's context stays small whatever the file.
 ARTICLE_CHARS = 20_000
 ARTICLES_PER_NAME = 8
+# The day's articles together, where an unknown name's type is looked for last (the largest day
+# in the history holds ~400,000 characters of articles).
+DAY_TEXT_CHARS = 1_000_000

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from vigilintel_connector.limits import ARTICLE_CHARS, ARTICLES_PER_NAME
+from vigilintel_connector.limits import ARTICLE_CHARS, ARTICLES_PER_NAME, DAY_TEXT_CHARS
 from vigilintel_connector.normalise import ids
 from vigilintel_connector.normalise.aliases import separate_names
 from vigilintel_connector.normalise.content import attachment, markdown_to_html
@@ -110,6 +110,7 @@ def normalise_contributions(
     # The sites the day's articles were read on are references, not indicators.
     ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
     ctx.articles = _articles(contributions, languages[:1])
+    ctx.day_text = _day_text(ctx.articles)
     emitted: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, dict[str, Any]]] = []
     dailies: list[dict[str, Any]] = []
@@ -169,6 +170,13 @@ def _articles(
                 if len(texts) < ARTICLES_PER_NAME:
                     texts.append(text)
     return found
+
+
+def _day_text(articles: dict[str, list[str]]) -> str:
+    """Every article of the day once, within a bound: where an unknown name's type is looked
+    for when its own articles say nothing ("La campagne PhantomRaven…" in another one)."""
+    texts = dict.fromkeys(t for group in articles.values() for t in group)
+    return "\n".join(texts)[:DAY_TEXT_CHARS]
 
 
 def _link_subtechniques(emitted: dict[str, dict[str, Any]], ctx: DayContext) -> None:

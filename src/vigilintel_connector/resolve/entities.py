@@ -98,9 +98,12 @@ def _is_alias(text: str) -> bool:
     )
 
 
-def resolve(kind: str, raw_name: str, aliases: list[str], context: str = "") -> Resolution:
+def resolve(
+    kind: str, raw_name: str, aliases: list[str], context: str = "", day: str = ""
+) -> Resolution:
     """The entities an upstream actor or software name stands for; ``context`` is the text
-    upstream wrote about it (its description, the articles that name it)."""
+    upstream wrote about it (its description, the articles that name it), ``day`` the day's
+    other articles, read for its type when its own say nothing."""
     result = Resolution()
     members = split_name(_TAG.sub(" ", raw_name))
     if len(members) == 1:
@@ -109,16 +112,22 @@ def resolve(kind: str, raw_name: str, aliases: list[str], context: str = "") -> 
         if is_placeholder_name(name) or len(key(name)) < 2:
             result.dropped.append("placeholder-name")
             continue
-        resolved = _member(kind, name, member_aliases, remark, context, result)
+        resolved = _member(kind, name, member_aliases, remark, (context, day), result)
         if resolved is not None:
             result.entities.append(resolved)
     return result
 
 
 def _member(
-    kind: str, name: str, aliases: list[str], remark: str, context: str, result: Resolution
+    kind: str,
+    name: str,
+    aliases: list[str],
+    remark: str,
+    texts: tuple[str, str],
+    result: Resolution,
 ) -> Resolved | None:
     reading = read_name(name)
+    context, day = texts
     if reading.generic:
         result.dropped.append("generic-name")
         result.countries.extend(reading.countries)
@@ -130,9 +139,12 @@ def _member(
         fixed_kind = "intrusion-set" if _named_group(kind, reading.evidence) else fixed[0]
         return Resolved(fixed_kind, fixed[1], _aliases(aliases, fixed[1], None, result), True)
     near = adjacent_evidence(reading.name, context) | type_words(remark)
+    if not near and not reading.evidence:
+        near = adjacent_evidence(reading.name, day)
     # Upstream's spelling is an alias when it is a name, not "X ransomware group".
     spellings = [name, *aliases] if name == reading.name else aliases
-    if keys & lists.products and "malware" not in near | reading.evidence:
+    product = bool(keys & lists.products)
+    if product and "malware" not in near | reading.evidence:
         result.dropped.append("product-name")
         return None
     dual = next((lists.dual_use[k] for k in keys if k in lists.dual_use), None)
@@ -141,6 +153,9 @@ def _member(
     entry = None
     if not (keys & lists.common_words) or "malware" in near | reading.evidence:
         entry = _catalog_entry(kind, name, reading.name, reading.evidence)
+    if entry is None and product:  # "le malware Mach-O": a format, whatever the words say
+        result.dropped.append("product-name")
+        return None
     if entry is not None:
         entity_kind = _catalog_kind(kind, entry, reading.evidence)
         canonical = reading.name if entry.name.islower() and not name.islower() else entry.name

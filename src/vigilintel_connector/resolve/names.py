@@ -69,7 +69,9 @@ _PEOPLE = frozenset(
 )  # fmt: skip
 _QUALIFIERS = frozenset(
     {
-        "korean", "coreen", "coreens", "security", "ans", "years", "old",
+        "korean", "coreen", "coreens", "security", "ans", "years", "old", "malicious",
+        "malveillant", "malveillants", "malveillante", "malveillantes", "application",
+        "applications", "app", "apps", "unauthorized", "autorise", "autorises", "individual(s)",
         "inconnu", "inconnus", "unknown", "non", "communique", "specifie", "specifies",
         "identifie", "identifies", "attribue", "attribues", "divulgue", "nomme", "nommes",
         "multiple", "multiples", "plusieurs", "divers", "diverses", "various", "several",
