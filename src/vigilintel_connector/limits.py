@@ -50,3 +50,6 @@ ARTICLES_PER_NAME = 8
 # The day's articles together, where an unknown name's type is looked for last (the largest day
 # in the history holds ~400,000 characters of articles).
 DAY_TEXT_CHARS = 1_000_000
+# Family names read from one article's prose: far more than any real article names (the most in
+# the history: about 12), few enough that a list-shaped article stays cheap.
+MENTIONS_PER_TEXT = 40

@@ -53,6 +53,8 @@ _PLACEHOLDERS = frozenset(
         "aucune",
         "(unknown)",
         "(none)",
+        "john doe",
+        "jane doe",
     }
 )
 _PLACEHOLDER_PREFIXES = (

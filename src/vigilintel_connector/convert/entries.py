@@ -16,6 +16,7 @@ from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.shared import (
     classify,
     locations,
+    mentioned_malware,
     observable_with_indicator,
     techniques,
     vulnerability,
@@ -145,6 +146,7 @@ def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
     refs += techniques(b, entry.get("mitre_ttps"), actor)
     title = b.text(_field(entry, "title", "titre")) or "Threat"
     refs += locations(b, f"{title}\n{b.text(entry.get('description'))}")
+    refs += mentioned_malware(b, f"{title}\n{b.text(entry.get('description'))}")
     entry_note(
         b, title,
         [("", b.text(entry.get("description"))),
@@ -165,6 +167,7 @@ def _convert_actor(b: Builder, entry: dict[str, Any]) -> None:
         b.relate(campaign, "attributed-to", actor)
     if actor:
         b.objects[actor].setdefault("external_references", []).extend(_sources(entry))
+    mentioned_malware(b, b.text(_field(entry, "modop", "modus_operandi")))
 
 
 def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.markdown_tree import Section, Table, fold, parse, plain
 from vigilintel_connector.convert.shared import (
     locations,
+    mentioned_malware,
     observable_with_indicator,
     techniques,
     vulnerability,
@@ -129,6 +130,7 @@ def _article(b: Builder, article: Section) -> None:
     for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
         refs.append(vulnerability(b, cve))
     refs.extend(locations(b, f"{article.title}\n{text}"))
+    refs.extend(mentioned_malware(b, f"{article.title}\n{text}"))
     refs.extend(techniques(b, text, only_actor))
     body = "\n\n".join(
         f"## {heading}\n{content}" if heading else content
@@ -162,6 +164,7 @@ def synthesis_table(b: Builder, title: str, table: Table) -> None:
             for name, aliases in fields.actor_names(actor_cell, strict=False):
                 actor = _actor(b, name, aliases)
                 techniques(b, fields.cell(record, "ttp") or "", actor)
+            mentioned_malware(b, plain(fields.cell(record, "mode operatoire", "modus") or ""))
             continue
         victim = fields.cell(record, "victime", "victim")
         if victim is not None and ("violation" in title or "breach" in title):

@@ -53,6 +53,10 @@ def clean_object(obj: dict[str, Any], ctx: DayContext) -> list[dict[str, Any]]:
     or software name may stand for several entities (a comma list): one object each."""
     if obj.get("type") in _RESOLVED_TYPES and isinstance(obj.get("name"), str):
         return _resolved(obj, ctx)
+    named = isinstance(obj.get("name"), str)
+    if obj.get("type") == "campaign" and named and (why := entities.campaign_problem(obj["name"])):
+        ctx.remove(obj, why)
+        return []
     clean = _clean_one(obj, ctx)
     return [clean] if clean is not None else []
 

@@ -22,8 +22,10 @@ from vigilintel_connector.resolve.names import (
     CAMPAIGN_WORDS,
     GROUP_WORDS,
     MALWARE_WORDS,
+    Reading,
     adjacent_evidence,
     fold,
+    is_generic,
     is_person,
     nationality_or_country,
     read_name,
@@ -41,6 +43,8 @@ _REMARK_WORDS = re.compile(
     r"affiliés?|groupe|group of|via|selon|with|links?|overlaps?|linked)\b",
     re.IGNORECASE,
 )
+# "Gerald Eddie Brown et Stephen Su Bin": two names joined, each capitalised.
+_JOINED = re.compile(r"(?<=[a-z)])\s+(?:et|and|&)\s+(?=[A-Z])")
 _TAG = re.compile(r"<[^<>]{0,40}>")  # "Screening Serpens<br>"
 _OPERATION = re.compile(r"^op[ée]ration\s+", re.IGNORECASE)
 
@@ -67,7 +71,7 @@ def split_name(raw: str) -> list[tuple[str, list[str], str]]:
     """``APT28 (Fancy Bear, Pawn Storm)`` → [("APT28", ["Fancy Bear", "Pawn Storm"], "")]; a
     comma list gives one member each; remarks in parentheses are kept apart from aliases."""
     members: list[tuple[str, list[str], str]] = []
-    for part in top_level(raw, ",;"):
+    for part in (p for whole in top_level(raw, ",;") for p in _joined(whole)):
         outside, inside = _parentheses(part)
         names = [n for n in top_level(outside, "/") if n]
         if not names:
@@ -86,6 +90,12 @@ def split_name(raw: str) -> list[tuple[str, list[str], str]]:
                     remarks.append(alias)
         members.append((names[0].strip(" ."), aliases, " ".join(remarks)))
     return members
+
+
+def _joined(text: str) -> list[str]:
+    """Two people's names joined by "et" or "and" are two names; "Procter and Gamble" is one."""
+    parts = _JOINED.split(text)
+    return parts if all(len(p.split()) >= 2 for p in parts) else [text]
 
 
 def _is_alias(text: str) -> bool:
@@ -143,7 +153,7 @@ def _member(
         near = adjacent_evidence(reading.name, day)
     # Upstream's spelling is an alias when it is a name, not "X ransomware group".
     spellings = [name, *aliases] if name == reading.name else aliases
-    product = bool(keys & lists.products)
+    product = bool(keys & lists.products) or _only_products(reading.name)
     if product and "malware" not in near | reading.evidence:
         result.dropped.append("product-name")
         return None
@@ -152,7 +162,7 @@ def _member(
         return Resolved("tool", dual, _aliases(spellings, dual, None, result), True)
     entry = None
     if not (keys & lists.common_words) or "malware" in near | reading.evidence:
-        entry = _catalog_entry(kind, name, reading.name, reading.evidence)
+        entry = _catalog_entry(kind, name, reading)
     if entry is None and product:  # "le malware Mach-O": a format, whatever the words say
         result.dropped.append("product-name")
         return None
@@ -168,14 +178,22 @@ def _member(
     return Resolved(entity_kind, shown, _aliases(spellings, shown, None, result), False, individual)
 
 
-def _catalog_entry(kind: str, name: str, stripped: str, evidence: frozenset[str]) -> Entry | None:
+def _only_products(name: str) -> bool:
+    """ "OpenAI AI Models": nothing but products and generic words."""
+    words = [w for w in name.split() if not is_generic(w)]
+    return bool(words) and all(key(w) in curated().products for w in words)
+
+
+def _catalog_entry(kind: str, name: str, reading: Reading) -> Entry | None:
     actor = kind in _ACTOR_FIELDS
-    if "group" in evidence:
+    if "group" in reading.evidence:
         actor = True
-    elif "malware" in evidence:
+    elif "malware" in reading.evidence:
         actor = False
     order = _ACTOR_ORDER if actor else _SOFTWARE_ORDER
-    for candidate in dict.fromkeys((name, stripped)):
+    # "Amnesia RAT" is not malpedia's Amnesia: a name is cut only where it was described.
+    cut = (reading.name,) if reading.shown == reading.name else ()
+    for candidate in dict.fromkeys((name, reading.shown, *cut)):
         entry = index.lookup(candidate, order)
         if entry is not None:
             return entry
@@ -299,3 +317,19 @@ def _parentheses(text: str) -> tuple[str, list[str]]:
         else:
             outside.append(char)
     return " ".join("".join(outside).split()), groups
+
+
+def campaign_problem(name: str) -> str | None:
+    """Why an upstream campaign's name names no campaign: a description ("Healthcare and
+    Industrial Extortion", "Widespread WinRAR CVE-2025-8088 Exploitation") or a product."""
+    if _OPERATION.match(name) or re.match(r"^operation\s+", name, re.IGNORECASE):
+        return None
+    name = " ".join(_TAG.sub(" ", name).split())
+    reading = read_name(name)
+    if reading.generic or reading.name != name:  # "CoolClient Evolution", "X Zero-Day"
+        return "generic-name"
+    words = [w for w in name.split() if not is_generic(w)]
+    lists = curated()
+    if words and all(key(w) in lists.products or key(w) in lists.dual_use for w in words):
+        return "product-name"
+    return None

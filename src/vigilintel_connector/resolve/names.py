@@ -27,11 +27,14 @@ MALWARE_WORDS = frozenset(
         "loader", "loaders", "chargeur", "botnet", "botnets", "backdoor", "backdoors", "wiper",
         "wipers", "malware", "malwares", "maliciel", "spyware", "logiciel", "worm", "ver",
         "kit", "phishkit", "dropper", "downloader", "implant", "rootkit", "bootkit",
-        "keylogger", "cryptominer", "miner", "raas", "maas", "webshell", "bot", "variant",
+        "keylogger", "cryptominer", "miner", "raas", "maas", "phaas", "webshell", "bot", "variant",
+        "beacon", "beacons",
         "variante", "famille", "family", "souche", "strain", "payload", "charge",
     }
 )  # fmt: skip
-CAMPAIGN_WORDS = frozenset({"operation", "operations", "campagne", "campaign", "campagnes"})
+CAMPAIGN_WORDS = frozenset(
+    {"operation", "operations", "campagne", "campaign", "campagnes", "campaigns"}
+)
 GROUP_WORDS = frozenset(
     {"apt", "group", "groupe", "gang", "crew", "collectif", "collective", "cartel", "syndicate"}
 )
@@ -40,7 +43,8 @@ ROLE_WORDS = frozenset(
     {
         "operator", "operators", "operateur", "operateurs", "affiliate", "affiliates", "affilie",
         "affilies", "actor", "actors", "acteur", "acteurs", "threat", "menace", "members",
-        "membres", "developers", "developpeurs", "admins", "administrators",
+        "membres", "developers", "developpeurs", "admins", "administrators", "cmdlet",
+        "cmdlets", "script", "scripts", "commands", "commandes",
     }
 )  # fmt: skip
 # Nouns that, leading a name, make it a description of someone ("Acteurs utilisant X").
@@ -56,6 +60,7 @@ _LEADING_ROLES = frozenset(
         "state", "etat", "reseau", "reseaux", "network", "networks", "auteurs", "authors",
         "suspects", "suspect", "personnes", "people", "employes", "employees", "insiders",
         "initie", "inities", "etudiants", "students", "adolescents", "teenagers", "jeunes",
+        "employe", "employee", "employee(s)",
     }
 )  # fmt: skip
 # Last words that make a name a description of people ("DIG AI users", "phishing groups").
@@ -63,7 +68,8 @@ _PEOPLE = frozenset(
     {
         "users", "utilisateurs", "attackers", "attaquants", "researcher", "researchers",
         "chercheur", "chercheurs", "analysts", "analystes", "groups", "groupes", "actors",
-        "acteurs", "vendors", "clients", "workers", "customers", "victims", "victimes", "hacker",
+        "acteurs", "vendors", "clients", "workers", "developers", "developpeurs",
+        "teams", "customers", "victims", "victimes", "hacker",
         "cybercriminal", "cybercriminals", "cybercriminels", "criminals", "gangs",
     }
 )  # fmt: skip
@@ -72,6 +78,18 @@ _QUALIFIERS = frozenset(
         "korean", "coreen", "coreens", "security", "ans", "years", "old", "malicious",
         "malveillant", "malveillants", "malveillante", "malveillantes", "application",
         "applications", "app", "apps", "unauthorized", "autorise", "autorises", "individual(s)",
+        "models", "modeles", "model", "automated", "attack", "attaque", "attaques", "cluster",
+        "nation-state", "nation", "espion", "espions", "logiciels", "llc", "ltd", "inc",
+        "asie", "asia", "europe", "afrique", "africa", "amerique", "america", "moyen-orient",
+        "middle", "east", "west", "ouest", "est", "nord", "sud", "north", "south", "latine",
+        "latin", "pacifique", "pacific", "balkans", "golfe", "gulf", "centrale", "central",
+        "orient", "occidentale", "orientale", "western", "eastern", "southeast", "sud-est",
+        "data", "breach", "breaches", "violation", "custom", "personnalise", "c2",
+        "targeting", "ciblage", "exploitation", "extortion", "extorsion", "infrastructure",
+        "adoption", "surge", "hoax", "zero-day", "intrusion", "intrusions", "espionage",
+        "espionnage", "destructive", "monitoring", "evolution", "enterprise", "healthcare",
+        "industrial", "global", "widespread", "mondiale", "massive", "wave", "vague",
+        "european", "europeen", "europeens", "europeenne", "europeennes",
         "inconnu", "inconnus", "unknown", "non", "communique", "specifie", "specifies",
         "identifie", "identifies", "attribue", "attribues", "divulgue", "nomme", "nommes",
         "multiple", "multiples", "plusieurs", "divers", "diverses", "various", "several",
@@ -90,7 +108,7 @@ _QUALIFIERS = frozenset(
         "criminelles", "ai", "ia", "agent", "agents", "articles", "article", "pedagogiques",
         "pedagogique", "educational", "rapport", "report", "sources", "analyse", "analysis",
         "chinese-speaking", "soc", "derriere", "behind", "exploitant", "exploiting", "ciblant",
-        "targeting", "impliques", "involved", "inculpes", "indicted", "charged", "arretes",
+        "impliques", "involved", "inculpes", "indicted", "charged", "arretes",
         "arrested", "individus", "rings", "ring", "team", "teams", "equipe", "equipes",
     }
 )  # fmt: skip
@@ -136,10 +154,14 @@ _GROUP_SCHEME = re.compile(
     re.IGNORECASE,
 )
 # A name ending in its type, glued (AsyncRAT, GlassWorm, RedLocker, DarkLoader, LummaStealer).
-_GLUED_TYPE = re.compile(r"[a-z0-9](?:RAT|[Ww]orm|[Ss]tealer|[Ll]ocker|[Ll]oader|[Ww]iper)$")
+_GLUED_TYPE = re.compile(
+    r"[a-z0-9](?:RAT|Rat|[Ww]orm|[Ss]tealer|[Ll]ocker|[Ll]oader|[Ww]iper|Bot|C2|[Ss]py)$"
+)
 _AV_VERDICT = re.compile(
     r"^(?:\w+[:/])?\w+\.(?:\w+\.)*(?:gen|Gen|GEN|[A-Z]{1,3})!?\w*$|"
-    r"^(?i:HEUR|Trojan|Backdoor|Worm|Ransom|Exploit|HackTool|Riskware|Win32|Win64|MSIL|OSX)[.:/]\w"
+    r"^(?i:HEUR|Trojan|Backdoor|Worm|Ransom|Exploit|HackTool|Riskware|Win32|Win64|MSIL|OSX)"
+    r"(?:-\w+)?[.:/]\w|"
+    r"^[A-Z]\w+\.[a-z]$"  # a family's variant: "Coper.c"
 )
 _PERSON = re.compile(r"^[A-Z][a-zà-ÿ'\u2019-]+(?:\s(?:[A-Z][a-zà-ÿ'\u2019-]+|[A-Z]\.)){1,3}$")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)*$", re.IGNORECASE)
@@ -151,6 +173,9 @@ _ELISION = re.compile(r"^[ld]['\u2019]")
 _NAMED_GROUP_ENDS = frozenset(
     {"hackers", "pirates", "team", "crew", "squad", "army", "hunters", "brigade", "kittens"}
 )
+_GROUP_SUFFIX = re.compile(r"\w[-_](?:team|group|gang|crew)$", re.IGNORECASE)  # "ELPACO-team"
+# Type words that, written this way after a name, are part of it ("Amnesia RAT", "Atomic Stealer").
+_NAMED_TYPES = frozenset({"RAT", "Stealer", "Loader", "Backdoor", "Bot", "Botnet", "Wiper"})
 _COMPANY = frozenset({"llc", "ltd", "inc", "gmbh", "corp", "corporation", "limited", "sarl", "co"})
 
 
@@ -213,10 +238,14 @@ def read_name(raw: str) -> Reading:
     shown = name
     if trailing and all(fold(w) in GROUP_WORDS and w[:1].isupper() for w in trailing):
         shown = " ".join(words[start:]).strip(" .,;:")
+    elif len(trailing) == 1 and trailing[0] in _NAMED_TYPES:  # "Amnesia RAT" is its name
+        shown = f"{name} {trailing[0]}"
     if _GLUED_TYPE.search(name) or _AV_VERDICT.match(name):
         evidence.add("malware")
-    if _GROUP_SCHEME.match(name) or (
-        len(kept) > 1 and kept[-1][:1].isupper() and fold(kept[-1]) in _NAMED_GROUP_ENDS
+    if (
+        _GROUP_SCHEME.match(name)
+        or _GROUP_SUFFIX.search(name)
+        or (len(kept) > 1 and kept[-1][:1].isupper() and fold(kept[-1]) in _NAMED_GROUP_ENDS)
     ):
         evidence.add("group")
     if len(words) > 1 and fold(words[-1]).strip(".") in _COMPANY:
@@ -237,10 +266,10 @@ def _only_generic_words(text: str, names_a_country: bool) -> bool:
     """Nothing but roles, qualifiers, nationalities and (words of) countries."""
     extra = _country_words() if names_a_country else frozenset()
     return all(
-        _is_generic_word(word) or word in extra
-        for token in _TOKEN.findall(text)
-        for word in (fold(token), *fold(token).split("-"))
-        if not ("-" in token and word == fold(token))
+        _is_generic_word(whole)
+        or whole in extra
+        or all(_is_generic_word(p) or p in extra for p in whole.split("-"))
+        for whole in map(fold, _TOKEN.findall(text))
     )
 
 
@@ -306,6 +335,7 @@ def _is_generic_word(word: str) -> bool:
         or word in CAMPAIGN_WORDS
         or word in demonyms()
         or word.isdigit()
+        or word.startswith("cve-")
     )
 
 
