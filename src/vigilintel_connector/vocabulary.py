@@ -61,7 +61,7 @@ _PLACEHOLDER_PREFIXES = (
     "n/a ", "n/a(", "unknown ", "unknown(", "inconnu ", "not specified ", "multiple ", "various ",
     "non attribu", "non identifi", "non spécifi", "non specifi", "unattributed", "unidentified",
     "non applicable", "non connu", "non nomm", "non divulgu", "groupe cybercriminel",
-    "acteur non", "acteurs non", "groupe non",
+    "acteur non", "acteurs non", "groupe non", "aucun ", "aucune ", "none ", "no ",
 )  # fmt: skip
 # Remarks that make any name a placeholder wherever they stand ("X (non nommé)").
 _PLACEHOLDER_PARTS = ("(non nomm", "(unnamed", "(non identifi", "(unidentified")

@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 
 from vigilintel_connector.limits import MENTIONS_PER_TEXT
+from vigilintel_connector.resolve import index
 from vigilintel_connector.resolve.curated import curated
 from vigilintel_connector.resolve.index import key
+from vigilintel_connector.resolve.names import is_generic
 from vigilintel_connector.vocabulary import is_placeholder_name
 
+# Written in lower case, as prose writes them: a headline's "Malware Uses DNS" names nothing.
 _TYPE = (
-    r"(?i:malwares?|backdoors?|ransomwares?|rançongiciels?|infostealers?|stealers?|loaders?|"
+    r"(?:malwares?|backdoors?|ransomwares?|rançongiciels?|infostealers?|stealers?|loaders?|"
     r"botnets?|trojans?|chevaux de Troie|cheval de Troie|wipers?|rootkits?|spywares?|"
     r"logiciels? espions?|RATs?|implants?|droppers?|downloaders?|keyloggers?)"
 )
@@ -35,6 +38,8 @@ _BEFORE = re.compile(
     rf"\b({_WORD})\s+"
     r"(backdoor|ransomware|stealer|infostealer|RAT|loader|botnet|malware|wiper|trojan|rootkit)\b"
 )
+# A word any dictionary has, capitalised ("Updated", "Scout"): a family only if a catalog says so.
+_PLAIN = re.compile(r"^[A-Z][a-zà-ÿ'-]+$")
 # Capitalised words that start sentences or are not names.
 _NOT_NAMES = frozenset(
     {
@@ -43,37 +48,60 @@ _NOT_NAMES = frozenset(
         "Android", "Windows", "Linux", "MacOS", "macOS", "iOS", "Python", "Go", "Rust", "Java",
         "JavaScript", "PowerShell", "Mirai-based", "ESXi", "Custom", "Multi", "Open", "Open-source",
         "RAT", "RATs", "Malware", "Ransomware", "Backdoor", "Loader", "Stealer", "Botnet",
+        "RANSOM", "DDoS", "DLL", "Provider", "Downloaders", "Droppers", "Auto",
     }
 )  # fmt: skip
 # The type words a name keeps as part of its own name ("Amnesia RAT"); others describe it.
 _NAMED_TYPES = frozenset({"RAT", "Stealer", "Loader", "Backdoor", "Bot"})
 
 
+# Technique and CVE ids, "-based"/"-enabled" adjectives, "peer-to-peer".
+_NOT_A_FAMILY = re.compile(r"^T\d{4}|^CVE-|-based\b|-enabled\b|-to-|\"", re.IGNORECASE)
+_TYPE_WORDS = frozenset({"ransomware", "malware", "botnet", "backdoor", "loader", "stealer"})
+
+
+def _known(name: str) -> bool:
+    return index.lookup(name, (index.FAMILIES,)) is not None
+
+
 def malware_mentions(text: str) -> list[str]:
     """The family names written next to a malware word in ``text``, each once, in order."""
-    found: list[str] = []
+    # (name, written after its type word in lower-case prose: "le malware Ploutus")
+    found: list[tuple[str, bool]] = []
     for match in _AFTER.finditer(text):
-        found.append(match.group(1))
+        found.append((match.group(1), True))
         if len(found) >= MENTIONS_PER_TEXT:
             break
     for match in _LISTED.finditer(text):
-        found.extend(i.strip() for i in match.group(1).split(",") if _LIST_ITEM.match(i.strip()))
+        items = (i.strip() for i in match.group(1).split(","))
+        found.extend((i, False) for i in items if _LIST_ITEM.match(i))
     for match in _BEFORE.finditer(text):
         name, kind = match.group(1), match.group(2)
         previous = text[max(0, match.start() - 40) : match.start()].split()
         if previous and previous[-1][:1].isupper():
             continue  # "Hakuna Matata ransomware": the name began before this word
-        found.append(f"{name} {kind}" if kind in _NAMED_TYPES else f"{name} {kind.lower()}")
+        found.append(
+            (f"{name} {kind}" if kind in _NAMED_TYPES else f"{name} {kind.lower()}", False)
+        )
         if len(found) >= 2 * MENTIONS_PER_TEXT:
             break
-    kept = []
-    for name in found:
+    kept: list[str] = []
+    for name, after_type in found:
         name = name.strip(".,;:-")
-        first = name.split()[0]
-        if first in _NOT_NAMES or is_placeholder_name(name) or len(name) < 3:
-            continue
-        if {key(name), key(first)} & (curated().products | set(curated().dual_use)):
-            continue  # "Node.js malware" is about a product, not a family of that name
-        if name not in kept:
+        if name not in kept and _is_family_name(name, after_type):
             kept.append(name)
     return kept
+
+
+def _is_family_name(name: str, after_type: bool) -> bool:
+    first = name.split()[0]
+    if first in _NOT_NAMES or is_placeholder_name(name) or len(name) < 3:
+        return False
+    if _NOT_A_FAMILY.search(name) or is_generic(name):
+        return False
+    if {key(name), key(first)} & (curated().products | set(curated().dual_use)):
+        return False  # "Node.js malware" is about a product, not a family of that name
+    own = [w for w in name.split() if w.lower() not in _TYPE_WORDS]
+    # A capitalised dictionary word ("Scout botnet") is a family when a catalog says so, or
+    # when lower-case prose put it right after its type ("le malware Ploutus").
+    return after_type or not all(_PLAIN.match(w) for w in own) or _known(" ".join(own))

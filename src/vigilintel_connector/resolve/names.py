@@ -28,7 +28,8 @@ MALWARE_WORDS = frozenset(
         "wipers", "malware", "malwares", "maliciel", "spyware", "logiciel", "worm", "ver",
         "kit", "phishkit", "dropper", "downloader", "implant", "rootkit", "bootkit",
         "keylogger", "cryptominer", "miner", "raas", "maas", "phaas", "webshell", "bot", "variant",
-        "beacon", "beacons",
+        "beacon", "beacons", "downloaders", "droppers", "implants", "keyloggers", "rootkits",
+        "spywares", "variants", "variantes", "familles", "families", "souches",
         "variante", "famille", "family", "souche", "strain", "payload", "charge",
     }
 )  # fmt: skip
@@ -89,7 +90,8 @@ _QUALIFIERS = frozenset(
         "adoption", "surge", "hoax", "zero-day", "intrusion", "intrusions", "espionage",
         "espionnage", "destructive", "monitoring", "evolution", "enterprise", "healthcare",
         "industrial", "global", "widespread", "mondiale", "massive", "wave", "vague",
-        "european", "europeen", "europeens", "europeenne", "europeennes",
+        "european", "europeen", "europeens", "europeenne", "europeennes", "wireless", "pos",
+        "char", "publication", "pilote", "driver", "exploit", "exploits", "banking", "bancaire",
         "inconnu", "inconnus", "unknown", "non", "communique", "specifie", "specifies",
         "identifie", "identifies", "attribue", "attribues", "divulgue", "nomme", "nommes",
         "multiple", "multiples", "plusieurs", "divers", "diverses", "various", "several",
@@ -336,7 +338,12 @@ def _is_generic_word(word: str) -> bool:
         or word in demonyms()
         or word.isdigit()
         or word.startswith("cve-")
+        or word.endswith(_ADJECTIVE_ENDINGS)
     )
+
+
+# "Rust-based", "AI-enabled", "China-linked": adjectives, whatever they are made of.
+_ADJECTIVE_ENDINGS = ("-based", "-enabled", "-powered", "-driven", "-linked", "-nexus", "-aligned")
 
 
 def _countries(text: str) -> tuple[str, ...]:
