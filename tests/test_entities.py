@@ -118,3 +118,83 @@ def test_ics_techniques_take_attack_for_ics_names_and_phases():
     assert found.phases == ("inhibit-response-function",)
     assert attack.technique_named("Denial of Service") is None  # enterprise names only
     assert attack.technique("T1078").kill_chain == "mitre-attack"
+
+
+def kinds(kind, name, aliases=(), context=(), day=()):
+    found = entities.resolve(kind, name, list(aliases), list(context), list(day))
+    return [(e.kind, e.name) for e in found.entities], found.dropped
+
+
+def test_families_come_before_the_generic_tool_galaxy_and_keep_their_own_name():
+    # MISP's "tool" galaxy lists Qakbot as a synonym of Akbot: malpedia's QakBot is its name.
+    assert kinds("tool", "Qakbot")[0] == [("malware", "QakBot")]
+    assert kinds("tool", "ShadowPad")[0] == [("malware", "ShadowPad")]
+    # Dual-use software is a tool whatever a family catalog says (the rat galaxy lists AnyDesk).
+    assert kinds("malware", "AnyDesk")[0] == [("tool", "AnyDesk")]
+    assert kinds("malware", "Pegasus")[0] == [("malware", "Pegasus")]  # not Chrysaor
+
+
+def test_products_and_common_words_need_the_words_around_them():
+    assert kinds("tool", "Python") == ([], ["product-name"])
+    assert kinds("tool", "Grok") == ([], ["product-name"])
+    assert kinds("threat-actor", "Malicious Android application")[0] == []
+    # A common word is not looked up in the catalogs (Kraken is not Anubis Loader) …
+    assert kinds("tool", "Kraken")[0] == [("tool", "Kraken")]
+    # … unless upstream writes a malware word next to it.
+    assert kinds("tool", "Kraken", context=["le botnet Kraken"])[0][0][0] == "malware"
+
+
+def test_unknown_names_are_typed_by_their_own_words_and_the_words_around_them():
+    assert kinds("threat-actor", "RondoDox", context=["Le botnet RondoDox exploite"])[0] == [
+        ("malware", "RondoDox")
+    ]
+    assert kinds("threat-actor", "PhantomRaven", day=['La campagne "PhantomRaven"'])[0] == [
+        ("campaign", "PhantomRaven")
+    ]
+    assert kinds("threat-actor", "UNC6040")[0] == [("intrusion-set", "UNC6040")]
+    assert kinds("threat-actor", "Clop ransomware gang")[0] == [("intrusion-set", "Clop")]
+    assert kinds("threat-actor", "Opération ENDGAME")[0] == [("campaign", "Operation ENDGAME")]
+    assert kinds("threat-actor", "GlassWorm")[0] == [("malware", "GlassWorm")]
+    person = entities.resolve("threat-actor", "Maksim Yakubets", [], ["Maksim Yakubets, inculpé"])
+    assert person.entities[0].individual
+
+
+def test_generic_names_are_dropped_and_their_country_kept():
+    generic = (
+        "États-Unis", "SOC analysts", "Articles pédagogiques", "Non communiqué", "Opérateurs",
+        "Groupe APT Iranien", "Acteurs utilisant Atomic Stealer",
+    )  # fmt: skip
+    for name in generic:
+        assert kinds("threat-actor", name)[0] == [], name
+    found = entities.resolve("threat-actor", "Acteurs iraniens présumés", [])
+    assert (found.dropped, found.countries) == (["generic-name"], ["IR"])
+
+
+def test_an_alias_that_would_merge_two_entities_is_left_out():
+    assert kinds("threat-actor", "HAFNIUM", ["APT27"]) == (
+        [("intrusion-set", "HAFNIUM")],
+        ["alias:other-entry"],
+    )
+    opal = entities.resolve("threat-actor", "Opal Sleet", ["Kimsuky", "North Korea"])
+    assert opal.entities[0].aliases == ()
+    assert sorted(opal.dropped) == ["alias:country", "alias:other-entry"]
+    conti = entities.resolve("malware", "Conti", ["Ryuk"])
+    assert conti.entities[0].aliases == () and conti.dropped == ["alias:other-entry"]
+
+
+def test_a_revoked_technique_is_its_successor():
+    assert attack.technique("T1086").mitre_id == "T1059.001"
+    assert attack.technique("T1574.002").mitre_id != "T1574.002"
+    assert attack.is_revoked("T1192") and not attack.is_revoked("T1059.001")
+
+
+def test_no_two_entities_of_one_type_share_a_name_or_an_alias(history):
+    days, _ = history
+    for objects in days.values():
+        for kind in ("intrusion-set", "threat-actor", "malware", "tool", "campaign"):
+            names = [
+                entities.key(n)
+                for o in objects if o["type"] == kind
+                for n in (o["name"], *o.get("aliases", []))
+            ]  # fmt: skip
+            assert len(names) == len(set(names)), kind

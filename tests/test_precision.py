@@ -57,7 +57,7 @@ def score(gold: dict, objects: list[dict]) -> dict[str, tuple[int, int, int, int
     for field, types in _TYPES.items():
         items = [_keys(i) for i in gold[field]]
         mine = [o for o in objects if o["type"] in types]
-        allowed = set().union(*items, *either, tolerated) if items or either else tolerated
+        allowed = set().union(tolerated, *items, *either)  # this type's names only
         right = sum(1 for o in mine if _names(o) & allowed)
         found = sum(1 for i in items if any(_names(o) & i for o in mine))
         result[field] = (right, len(mine), found, len(items))

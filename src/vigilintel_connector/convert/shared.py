@@ -13,7 +13,7 @@ from typing import Any
 
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.normalise.observables import refang
-from vigilintel_connector.resolve.mentions import malware_mentions
+from vigilintel_connector.resolve.mentions import campaign_mentions, malware_mentions
 from vigilintel_connector.resolve.places import countries_in
 from vigilintel_connector.terms import HASH_BY_LENGTH, HASH_LENGTHS, TECHNIQUE
 
@@ -30,8 +30,9 @@ def texts_of(value: object) -> Iterable[str]:
 
 
 def mentioned_malware(b: Builder, text: str) -> list[str]:
-    """The families an article's prose names next to a malware word."""
-    return [b.add("malware", name, name=name, is_family=True) for name in malware_mentions(text)]
+    """The families and campaigns an article's prose names next to the word that says so."""
+    found = [b.add("malware", name, name=name, is_family=True) for name in malware_mentions(text)]
+    return found + [b.add("campaign", name, name=name) for name in campaign_mentions(text)]
 
 
 def techniques(b: Builder, value: object, actor: str | None) -> list[str]:

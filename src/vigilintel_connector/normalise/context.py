@@ -35,7 +35,8 @@ class DayContext:
         self.origins: dict[str, set[str]] = {}  # emitted id → artefacts that named it
         # Upstream id → the texts of the articles (notes, topic reports) that name it.
         self.articles: dict[str, list[str]] = {}
-        self.day_text = ""  # every article of the day, for names their own articles do not type
+        # Every article of the day once, for names their own articles do not type.
+        self.day_texts: list[str] = []
         # Upstream ids of generic names replaced by their country: links from them say nothing.
         self.stand_ins: set[str] = set()
 

@@ -65,8 +65,8 @@ def _resolved(obj: dict[str, Any], ctx: DayContext) -> list[dict[str, Any]]:
     """Actors and software under the catalogs' canonical names and types, typed by evidence;
     a generic name gives way to the country it carried, if any."""
     aliases = [a for a in obj.get("aliases") or [] if isinstance(a, str)]
-    context = "\n".join([str(obj.get("description") or ""), *ctx.articles.get(obj.get("id"), ())])
-    found = entities.resolve(obj["type"], obj["name"], aliases, context, ctx.day_text)
+    context = [str(obj.get("description") or ""), *ctx.articles.get(obj.get("id"), ())]
+    found = entities.resolve(obj["type"], obj["name"], aliases, context, ctx.day_texts)
     names = [r for r in found.dropped if not r.startswith(ALIAS)]
     for reason in found.dropped:
         if reason.startswith(ALIAS):

@@ -110,7 +110,7 @@ def normalise_contributions(
     # The sites the day's articles were read on are references, not indicators.
     ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
     ctx.articles = _articles(contributions, languages[:1])
-    ctx.day_text = _day_text(ctx.articles)
+    ctx.day_texts = _day_texts(ctx.articles)
     emitted: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, dict[str, Any]]] = []
     dailies: list[dict[str, Any]] = []
@@ -172,11 +172,16 @@ def _articles(
     return found
 
 
-def _day_text(articles: dict[str, list[str]]) -> str:
+def _day_texts(articles: dict[str, list[str]]) -> list[str]:
     """Every article of the day once, within a bound: where an unknown name's type is looked
     for when its own articles say nothing ("La campagne PhantomRaven…" in another one)."""
-    texts = dict.fromkeys(t for group in articles.values() for t in group)
-    return "\n".join(texts)[:DAY_TEXT_CHARS]
+    kept, size = [], 0
+    for text in dict.fromkeys(t for group in articles.values() for t in group):
+        size += len(text)
+        if size > DAY_TEXT_CHARS:
+            break
+        kept.append(text)
+    return kept
 
 
 def _link_subtechniques(emitted: dict[str, dict[str, Any]], ctx: DayContext) -> None:

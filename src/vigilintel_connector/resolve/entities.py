@@ -13,23 +13,20 @@ are kept only when they cannot make the platform merge two entities.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vigilintel_connector.resolve import index
 from vigilintel_connector.resolve.curated import curated
 from vigilintel_connector.resolve.index import Entry, key
+from vigilintel_connector.resolve.lexicon import CAMPAIGN_WORDS, GROUP_WORDS, MALWARE_WORDS, fold
 from vigilintel_connector.resolve.names import (
-    CAMPAIGN_WORDS,
-    GROUP_WORDS,
-    MALWARE_WORDS,
     Reading,
-    adjacent_evidence,
-    fold,
     is_generic,
-    is_person,
     nationality_or_country,
     read_name,
 )
+from vigilintel_connector.resolve.nearby import adjacent_evidence, is_person
 from vigilintel_connector.vocabulary import is_placeholder_name
 
 _ACTOR_FIELDS = frozenset({"threat-actor", "intrusion-set"})
@@ -109,7 +106,11 @@ def _is_alias(text: str) -> bool:
 
 
 def resolve(
-    kind: str, raw_name: str, aliases: list[str], context: str = "", day: str = ""
+    kind: str,
+    raw_name: str,
+    aliases: list[str],
+    context: Sequence[str] = (),
+    day: Sequence[str] = (),
 ) -> Resolution:
     """The entities an upstream actor or software name stands for; ``context`` is the text
     upstream wrote about it (its description, the articles that name it), ``day`` the day's
@@ -133,7 +134,7 @@ def _member(
     name: str,
     aliases: list[str],
     remark: str,
-    texts: tuple[str, str],
+    texts: tuple[Sequence[str], Sequence[str]],
     result: Resolution,
 ) -> Resolved | None:
     reading = read_name(name)

@@ -16,7 +16,7 @@ from vigilintel_connector.limits import MENTIONS_PER_TEXT
 from vigilintel_connector.resolve import index
 from vigilintel_connector.resolve.curated import curated
 from vigilintel_connector.resolve.index import key
-from vigilintel_connector.resolve.names import is_generic
+from vigilintel_connector.resolve.names import glued_type, is_generic
 from vigilintel_connector.vocabulary import is_placeholder_name
 
 # Written in lower case, as prose writes them: a headline's "Malware Uses DNS" names nothing.
@@ -38,6 +38,8 @@ _BEFORE = re.compile(
     rf"\b({_WORD})\s+"
     r"(backdoor|ransomware|stealer|infostealer|RAT|loader|botnet|malware|wiper|trojan|rootkit)\b"
 )
+# Words spelled as no dictionary spells them: an inner capital or a glued type ("ShadowPad").
+_SPELLED = re.compile(r"\b[A-Z][a-z0-9]+[A-Z][\w$]*|\b[A-Z]{2,}[a-z][\w$]*")
 # A word any dictionary has, capitalised ("Updated", "Scout"): a family only if a catalog says so.
 _PLAIN = re.compile(r"^[A-Z][a-zà-ÿ'-]+$")
 # Capitalised words that start sentences or are not names.
@@ -64,6 +66,12 @@ def _known(name: str) -> bool:
     return index.lookup(name, (index.FAMILIES,)) is not None
 
 
+def _known_family(word: str) -> bool:
+    """A family catalog's own name, written as that catalog writes it (case and all)."""
+    entry = index.lookup(word, (index.FAMILIES,))
+    return entry is not None and entry.name == word
+
+
 def malware_mentions(text: str) -> list[str]:
     """The family names written next to a malware word in ``text``, each once, in order."""
     # (name, written after its type word in lower-case prose: "le malware Ploutus")
@@ -72,6 +80,10 @@ def malware_mentions(text: str) -> list[str]:
         found.append((match.group(1), True))
         if len(found) >= MENTIONS_PER_TEXT:
             break
+    for match in _SPELLED.finditer(text):
+        word = match.group(0)
+        if glued_type(word) or _known_family(word):
+            found.append((word, True))  # "AsyncRAT", "LampoRAT", "ShadowPad", "PlugX"
     for match in _LISTED.finditer(text):
         items = (i.strip() for i in match.group(1).split(","))
         found.extend((i, False) for i in items if _LIST_ITEM.match(i))
@@ -105,3 +117,25 @@ def _is_family_name(name: str, after_type: bool) -> bool:
     # A capitalised dictionary word ("Scout botnet") is a family when a catalog says so, or
     # when lower-case prose put it right after its type ("le malware Ploutus").
     return after_type or not all(_PLAIN.match(w) for w in own) or _known(" ".join(own))
+
+
+# "La campagne Railway/EvilTokens", "l'opération Endgame", "Operation MacroMaze"
+_CAMPAIGN = re.compile(
+    r"\b(?:(?i:campagne|campaign)\s+(?:(?i:baptisée|nommée|dubbed|named|called)\s+)?"
+    r"|(?i:op[ée]ration)\s+)[\"«“*]*([A-Z][\w/.$-]{2,}(?: [A-Z][\w$-]+)?)[\"»”*]*"
+)
+
+
+def campaign_mentions(text: str) -> list[str]:
+    """Campaigns an article's prose names ("la campagne Railway/EvilTokens"); an operation
+    keeps its word ("Operation Endgame"), so French and English spellings meet."""
+    found: list[str] = []
+    for match in _CAMPAIGN.finditer(text):
+        name = match.group(1).rstrip(".,;:-")
+        if match.group(0).lower().startswith(("op", "opé")):
+            name = f"Operation {name}"
+        if name not in found and not is_generic(name) and not _NOT_A_FAMILY.search(name):
+            found.append(name)
+        if len(found) >= MENTIONS_PER_TEXT:
+            break
+    return found
