@@ -65,7 +65,8 @@ _PLACEHOLDER_PREFIXES = (
 )  # fmt: skip
 # Remarks that make any name a placeholder wherever they stand ("X (non nommé)").
 _PLACEHOLDER_PARTS = ("(non nomm", "(unnamed", "(non identifi", "(unidentified")
-_PLACEHOLDER_PATTERN = re.compile(r"unc?x{3,}|cve-x+-x+|t?x{4}")
+# "UNCXXXX", "CVE-XXXX-XXXX", a Microsoft bulletin id ("MS13-089").
+_PLACEHOLDER_PATTERN = re.compile(r"unc?x{3,}|cve-x+-x+|t?x{4}|ms\d{2}-\d{3}")
 
 
 def is_placeholder_name(name: object) -> bool:

@@ -120,7 +120,7 @@ def resolve(
     if len(members) == 1:
         members[0][1].extend(aliases)
     for name, member_aliases, remark in members:
-        if is_placeholder_name(name) or len(key(name)) < 2:
+        if is_placeholder_name(name) or len(key(name)) < 3:  # "BF", "TA": no name
             result.dropped.append("placeholder-name")
             continue
         resolved = _member(kind, name, member_aliases, remark, (context, day), result)

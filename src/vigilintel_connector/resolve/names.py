@@ -46,7 +46,8 @@ _GROUP_SCHEME = re.compile(
 )
 # A name ending in its type, glued (AsyncRAT, GlassWorm, RedLocker, DarkLoader, LummaStealer).
 _GLUED_TYPE = re.compile(
-    r"[a-z0-9](?:RAT|Rat|[Ww]orm|[Ss]tealer|[Ll]ocker|[Ll]oader|[Ww]iper|Bot|C2|[Ss]py|Banker)$"
+    r"[a-z0-9](?:RAT|Rat|[Ww]orm|[Ss]tealer|[Ll]ocker|[Ll]oader|[Ww]iper|Bot|C2|[Ss]py|Banker)$|"
+    r"^[A-Z0-9]{3,}(?:BOT|RAT|LOADER|STEALER|LOCKER|WORM)$"
 )
 _AV_VERDICT = re.compile(
     r"^(?:\w+[:/])?\w+\.(?:\w+\.)*(?:gen|Gen|GEN|[A-Z]{1,3})!?\w*$|"
