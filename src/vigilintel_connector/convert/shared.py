@@ -14,7 +14,7 @@ from typing import Any
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.normalise.observables import refang
 from vigilintel_connector.resolve.mentions import campaign_mentions, malware_mentions
-from vigilintel_connector.resolve.places import countries_in
+from vigilintel_connector.resolve.places import COUNTRY, Place, places_in
 from vigilintel_connector.terms import HASH_BY_LENGTH, HASH_LENGTHS, TECHNIQUE
 
 
@@ -49,17 +49,21 @@ def techniques(b: Builder, value: object, actor: str | None) -> list[str]:
 
 
 def locations(b: Builder, text: str) -> list[str]:
-    """A location for each country the text names (English or French)."""
-    return [
-        b.add(
-            "location",
-            country.iso,
-            name=country.name,
-            country=country.iso,
-            x_opencti_location_type="Country",
-        )
-        for country in countries_in(text)
-    ]
+    """A location for each country or region the text names (English or French), under the
+    name, type and aliases of OpenCTI's own datasets."""
+    return [location(b, place) for place in places_in(text)]
+
+
+def location(b: Builder, place: Place) -> str:
+    if place.kind == COUNTRY:
+        return b.add(
+            "location", place.iso, name=place.name, country=place.iso,
+            x_opencti_location_type=COUNTRY, x_opencti_aliases=list(place.aliases) or None,
+        )  # fmt: skip
+    return b.add(
+        "location", f"region/{place.name}", name=place.name, region=place.name,
+        x_opencti_location_type=place.kind,
+    )  # fmt: skip
 
 
 def vulnerability(b: Builder, cve: str, **props: Any) -> str:

@@ -83,6 +83,7 @@ _BY_TYPE: dict[str, frozenset[str]] = {
         "street_address",
         "postal_code",
         "x_opencti_location_type",
+        "x_opencti_aliases",
     },
     "malware": _NAMED
     | _SEEN

@@ -117,7 +117,7 @@ def _country(iso: str, obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] |
         return None
     shell = {
         "type": "location", "id": f"location--{iso}", "name": known.name, "country": iso,
-        "x_opencti_location_type": "Country",
+        "x_opencti_location_type": known.kind, "x_opencti_aliases": list(known.aliases),
         "created": obj.get("created"), "modified": obj.get("modified"),
     }  # fmt: skip
     ctx.changed("generic-name-to-location")
@@ -177,7 +177,33 @@ def _clean_named(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
             return None
     if kind == "identity":
         clean.setdefault("identity_class", "organization")
+    if kind == "location" and (reason := _place(clean, ctx)):
+        ctx.remove(obj, reason)
+        return None
     return identified(clean, ids.sdo_id(clean), obj, ctx)
+
+
+def _place(clean: dict[str, Any], ctx: DayContext) -> str | None:
+    """A country or region under OpenCTI's own name, type and aliases ("Russia" is the
+    platform's "Russian Federation"); the reason to drop one no dataset knows. Cities and
+    other places are kept as upstream names them."""
+    kind = clean.get("x_opencti_location_type", places.COUNTRY)
+    if kind not in (places.COUNTRY, places.REGION):
+        return None
+    known = places.place_named(clean["name"], clean.get("country"))
+    if known is None:
+        return "unknown-place"
+    if known.name != clean["name"] or known.kind != kind:
+        ctx.changed("resolved:location")
+    clean.update(name=known.name, x_opencti_location_type=known.kind)
+    if known.kind == places.COUNTRY:
+        clean.update(country=known.iso, x_opencti_aliases=list(known.aliases))
+        clean.pop("region", None)
+    else:
+        clean.update(region=known.name)
+        clean.pop("country", None)
+        clean.pop("x_opencti_aliases", None)
+    return None
 
 
 def _technique(clean: dict[str, Any], ctx: DayContext) -> str | None:

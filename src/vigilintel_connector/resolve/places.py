@@ -1,90 +1,156 @@
-"""Countries named in upstream's text, in English or in French, as OpenCTI locations.
+"""Countries and regions named in upstream's text, in English or in French, as OpenCTI names them.
 
-Canonical names and ISO codes come from the MISP galaxy ``country``; French names (upstream's
-Markdown is French) from pycountry's ISO 3166 translations. A short name two countries share
-("Corée", "Congo") is left out rather than guessed.
+Almost every OpenCTI platform loads OpenCTI's own datasets (``data/opencti``): 250 countries with
+their ISO codes as aliases, and 22 regions. The platform deduplicates a place on its name or alias
+and its type, so a place sent as "Russia" would be a second country beside "Russian Federation".
+Each place therefore takes the dataset's name, type and aliases; it is found by every spelling
+pycountry and the MISP galaxy ``country`` know, their French translations (upstream's Markdown is
+French), and the variants upstream writes (``data/places.json``). A spelling two places share
+("Corée", "Congo") is left out rather than guessed; the longest spelling wins ("Afrique du Sud" is
+a country, "Afrique" a region).
 """
 
 from __future__ import annotations
 
 import gettext
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 
 import pycountry
 
 from vigilintel_connector.resolve.catalogs import galaxy
 
+COUNTRY = "Country"
+REGION = "Region"
+
 
 @dataclass(frozen=True, slots=True)
-class Country:
-    name: str  # English, as the galaxy writes it
-    iso: str
+class Place:
+    name: str  # as OpenCTI's datasets write it
+    kind: str  # Country or Region
+    iso: str = ""  # ISO 3166 alpha-2, countries only
+    aliases: tuple[str, ...] = ()  # the dataset's ISO alpha-3 and alpha-2 codes
 
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
+_ELISION = re.compile(r"^(?:l|d|qu)['\u2019]")  # "l'Europe de l'Est" → europe de est
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    return [_ELISION.sub("", w) for w in _WORD.findall(text.lower())]
+
+
+def _data(name: str) -> dict:
+    return json.loads(files(__package__).joinpath(f"data/{name}").read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, list[tuple[tuple[str, ...], Country]]]:
-    """First word of a spelling → (its words, the country), longest spelling first; built once."""
-    english: dict[str, str] = {}
+def _dataset() -> tuple[dict[str, Place], dict[str, Place]]:
+    """ISO alpha-2 → country, and region name → region, from OpenCTI's geography bundle."""
+    countries: dict[str, Place] = {}
+    regions: dict[str, Place] = {}
+    for obj in _data("opencti/geography.json")["objects"]:
+        if obj.get("type") != "location":
+            continue
+        aliases = tuple(a for a in obj.get("x_opencti_aliases") or [] if isinstance(a, str))
+        if obj.get("x_opencti_location_type") == COUNTRY:
+            iso = next((a for a in aliases if len(a) == 2), "")
+            if iso:
+                countries[iso] = Place(obj["name"], COUNTRY, iso, aliases)
+        elif obj.get("x_opencti_location_type") == REGION:
+            regions[obj["name"]] = Place(obj["name"], REGION)
+    return countries, regions
+
+
+def _country_spellings() -> dict[str, set[str]]:
+    """ISO alpha-2 → every way of writing the country this module knows."""
+    countries, _ = _dataset()
+    spellings: dict[str, set[str]] = {iso: {place.name} for iso, place in countries.items()}
     for value in galaxy("country"):
-        iso = (value.get("meta") or {}).get("ISO")
-        if isinstance(iso, str) and len(iso) == 2:
-            english[iso.upper()] = str(value.get("description") or value["value"]).strip()
+        iso = str((value.get("meta") or {}).get("ISO") or "").upper()
+        if iso in spellings:
+            spellings[iso].add(str(value.get("description") or value["value"]))
     french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
-    spellings: dict[tuple[str, ...], set[str]] = {}
     for country in pycountry.countries:
         iso = country.alpha_2
-        if iso not in english:
+        if iso not in spellings:
             continue
-        names = {english[iso], country.name, getattr(country, "common_name", country.name)}
+        names = {country.name, *(getattr(country, k, "") for k in ("common_name", "official_name"))}
         translated = french.gettext(country.name)
-        names |= {translated, translated.split(",")[0]}
-        for name in names:
-            words = tuple(_words(name))
-            if words and len("".join(words)) >= 4:
-                spellings.setdefault(words, set()).add(iso)
-    table: dict[str, list[tuple[tuple[str, ...], Country]]] = {}
-    for words, isos in spellings.items():
-        if len(isos) == 1:  # a spelling two countries share says neither
-            iso = next(iter(isos))
-            table.setdefault(words[0], []).append((words, Country(english[iso], iso)))
+        names |= {translated, translated.split(",")[0], translated.split(" (")[0]}
+        names |= {n.split(",")[0] for n in names if n}
+        spellings[iso] |= {n for n in names if n}
+    for iso, variants in _data("places.json")["countries"].items():
+        spellings.setdefault(iso, set()).update(variants)
+    return spellings
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, list[tuple[tuple[str, ...], Place]]]:
+    """First word of a spelling → (its words, the place), longest spelling first; built once."""
+    countries, regions = _dataset()
+    by_spelling: dict[tuple[str, ...], set[Place]] = {}
+    for iso, names in _country_spellings().items():
+        if iso in countries:
+            for name in names:
+                words = tuple(_words(name))
+                if words and len("".join(words)) >= 4:
+                    by_spelling.setdefault(words, set()).add(countries[iso])
+    for region, variants in _data("places.json")["regions"].items():
+        for name in (region, *variants):
+            by_spelling.setdefault(tuple(_words(name)), set()).add(regions[region])
+    table: dict[str, list[tuple[tuple[str, ...], Place]]] = {}
+    for words, places in by_spelling.items():
+        if words and len(places) == 1:  # a spelling two places share says neither
+            table.setdefault(words[0], []).append((words, next(iter(places))))
     for candidates in table.values():
         candidates.sort(key=lambda c: len(c[0]), reverse=True)
     return table
 
 
-def countries_in(text: str) -> list[Country]:
-    """The countries a text names, each once, in the order they first appear."""
+def places_in(text: str) -> list[Place]:
+    """The countries and regions a text names, each once, in the order they first appear."""
     table = _table()
     words = _words(text)
-    found: dict[Country, None] = {}
-    for position, word in enumerate(words):
-        for spelling, country in table.get(word, ()):
+    found: dict[Place, None] = {}
+    position = 0
+    while position < len(words):
+        for spelling, place in table.get(words[position], ()):
             if tuple(words[position : position + len(spelling)]) == spelling:
-                found[country] = None
+                found[place] = None
+                position += len(spelling) - 1
                 break
+        position += 1
     return list(found)
+
+
+def countries_in(text: str) -> list[Place]:
+    return [p for p in places_in(text) if p.kind == COUNTRY]
 
 
 @lru_cache(maxsize=1)
 def spelling_words() -> frozenset[str]:
-    """Every word of every country's spelling ("north", "korea", "united"…)."""
+    """Every word of every place's spelling ("north", "korea", "united"…)."""
     return frozenset(w for spellings in _table().values() for words, _ in spellings for w in words)
 
 
-@lru_cache(maxsize=1)
-def _by_iso() -> dict[str, Country]:
-    return {c.iso: c for spellings in _table().values() for _, c in spellings}
+def country(iso: str) -> Place | None:
+    """The country of an ISO alpha-2 code."""
+    return _dataset()[0].get(iso)
 
 
-def country(iso: str) -> Country | None:
-    """The country of an ISO alpha-2 code, when its name is unambiguous."""
-    return _by_iso().get(iso)
+def place_named(name: str, code: object = None) -> Place | None:
+    """The place a whole name (or an ISO alpha-2 code) stands for: "Russia", "Moyen-Orient"."""
+    if isinstance(code, str) and code.upper() in _dataset()[0]:
+        return _dataset()[0][code.upper()]
+    words = tuple(_words(name))
+    if words[:1] == ("the",):  # "The Netherlands"
+        words = words[1:]
+    if not words:
+        return None
+    return next(
+        (place for spelling, place in _table().get(words[0], ()) if spelling == words), None
+    )
