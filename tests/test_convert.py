@@ -18,9 +18,13 @@ from tests.support.runs import (
 )
 from tests.support.stix_checks import assert_clean_bundle
 from vigilintel_connector.convert.report_json import convert_report, json_contribution
+from vigilintel_connector.normalise import ids
+from vigilintel_connector.resolve import sectors as sectors_module
 from vigilintel_connector.source.documents import parse_json_document
 
 CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
+
+SECTOR_NAMES = sectors_module.names()
 
 
 def report_path(sample: Path, day: str) -> Path:
@@ -109,11 +113,20 @@ def test_breaches_become_victim_identities_and_incidents(sample_dir):
     objects = result.bundle["objects"]
     incidents = [o for o in objects if o["type"] == "incident"]
     assert incidents
+    victims = {o["id"] for o in objects if o.get("identity_class") == "organization"}
+    victims.discard(ids.AUTHOR_ID)
     targets = [
-        o for o in objects
-        if o.get("relationship_type") == "targets" and o["target_ref"].startswith("identity--")
+        o for o in objects if o.get("relationship_type") == "targets" and o["target_ref"] in victims
     ]  # fmt: skip
     assert len(targets) == len(incidents)
+    # Each breach's sector is OpenCTI's own sector, targeted by the incident.
+    sectors = {o["id"]: o["name"] for o in objects if o.get("identity_class") == "class"}
+    assert sectors and set(sectors.values()) <= SECTOR_NAMES
+    assert any(
+        o.get("relationship_type") == "targets" and o["target_ref"] in sectors
+        and o["source_ref"].startswith("incident--")
+        for o in objects
+    )  # fmt: skip
 
 
 def test_the_old_format_in_both_languages_makes_one_report_with_both_texts(sample_dir):

@@ -18,7 +18,10 @@ from vigilintel_connector.convert.shared import (
     locations,
     mentioned_malware,
     observable_with_indicator,
+    sectors,
     techniques,
+    texts_of,
+    uses,
     vulnerability,
 )
 from vigilintel_connector.terms import CVE, hash_algorithm, is_empty
@@ -139,14 +142,34 @@ def entry_note(
     )  # fmt: skip
 
 
+def _targets(b: Builder, entry: dict[str, Any], actor: str | None) -> list[str]:
+    """The sectors and places an entry's target fields name, targeted by its actor: the entry
+    pairs them ("threat_actor" with its "sector" and "targeted_regions"), nothing else does."""
+    details = entry.get("details") if isinstance(entry.get("details"), dict) else {}
+    target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
+    sector_value = _field(entry, "sector", "secteur", "sectors", "targeted_sectors") or _field(
+        {**details, **target}, "targeted_sectors", "sectors", "sector"
+    )
+    place_value = _field(entry, "targeted_regions", "targeted_countries", "target_countries")
+    place_value = place_value or _field({**details, **target}, "targeted_regions", "regions")
+    found = sectors(b, sector_value)
+    found += locations(b, " , ".join(texts_of(place_value)))
+    for target_id in found:
+        b.relate(actor, "targets", target_id)
+    return found
+
+
 def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
     actor = threat_actor(b, entry, ("threat_actor", "threat_actors", "actor"))
     refs = [actor] if actor else []
+    refs += _targets(b, entry, actor)
     refs += _indicators(b, _field(entry, "indicators", "indicator_of_compromise"), actor)
     refs += techniques(b, entry.get("mitre_ttps"), actor)
     title = b.text(_field(entry, "title", "titre")) or "Threat"
     refs += locations(b, f"{title}\n{b.text(entry.get('description'))}")
-    refs += mentioned_malware(b, f"{title}\n{b.text(entry.get('description'))}")
+    for named in mentioned_malware(b, f"{title}\n{b.text(entry.get('description'))}"):
+        uses(b, actor, named)  # the entry's one actor and the families it describes
+        refs.append(named)
     entry_note(
         b, title,
         [("", b.text(entry.get("description"))),
@@ -158,6 +181,7 @@ def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
 
 def _convert_actor(b: Builder, entry: dict[str, Any]) -> None:
     actor = threat_actor(b, entry, ("nom", "name", "threat_actor"))
+    _targets(b, entry, actor)
     campaign_name = entry.get("campaign")
     if isinstance(campaign_name, str) and not is_placeholder_name(campaign_name):
         campaign = b.add(
@@ -167,14 +191,16 @@ def _convert_actor(b: Builder, entry: dict[str, Any]) -> None:
         b.relate(campaign, "attributed-to", actor)
     if actor:
         b.objects[actor].setdefault("external_references", []).extend(_sources(entry))
-    mentioned_malware(b, b.text(_field(entry, "modop", "modus_operandi")))
+    for named in mentioned_malware(b, b.text(_field(entry, "modop", "modus_operandi"))):
+        uses(b, actor, named)
 
 
 def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
     victim = _field(entry, "victim", "victime")
     actor = threat_actor(b, entry, ("threat_actor", "actor"))
     description = b.text(entry.get("description"))
-    sector = b.text(_field(entry, "sector", "secteur"))
+    sector_value = _field(entry, "sector", "secteur")
+    sector = b.text(sector_value)
     refs = [actor] if actor else []
     if isinstance(victim, str) and not is_placeholder_name(victim):
         identity = b.add(
@@ -191,6 +217,9 @@ def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
         for location in locations(b, f"{description}\n{sector}\n{b.text(entry.get('country'))}"):
             b.relate(incident, "targets", location)
             refs.append(location)
+        for sector_id in sectors(b, sector_value):
+            b.relate(incident, "targets", sector_id)
+            refs.append(sector_id)
     refs += techniques(b, entry.get("mitre_ttps"), actor)
     entry_note(b, f"Breach: {b.text(victim) or 'unnamed victim'}", [("", description)], refs, entry)
 
@@ -226,7 +255,8 @@ def _convert_geopolitics(b: Builder, entry: dict[str, Any]) -> None:
         [("", description),
          ("Sector", b.text(_field(entry, "sector", "secteur"))),
          ("Recommendations", b.text(entry.get("recommandations")))],
-        locations(b, f"{theme}\n{description}"), entry,
+        locations(b, f"{theme}\n{description}") + sectors(b, _field(entry, "sector", "secteur")),
+        entry,
     )  # fmt: skip
 
 

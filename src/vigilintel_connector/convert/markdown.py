@@ -21,7 +21,9 @@ from vigilintel_connector.convert.shared import (
     locations,
     mentioned_malware,
     observable_with_indicator,
+    sectors,
     techniques,
+    uses,
     vulnerability,
 )
 from vigilintel_connector.normalise.result import Contribution, NoContent
@@ -130,7 +132,13 @@ def _article(b: Builder, article: Section) -> None:
     for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
         refs.append(vulnerability(b, cve))
     refs.extend(locations(b, f"{article.title}\n{text}"))
-    refs.extend(mentioned_malware(b, f"{article.title}\n{text}"))
+    targeted = "\n".join(parts.targets)
+    for target in sectors(b, targeted) + locations(b, targeted):
+        b.relate(only_actor, "targets", target)  # the article's one actor and its target field
+        refs.append(target)
+    for named in mentioned_malware(b, f"{article.title}\n{text}"):
+        uses(b, only_actor, named)  # the article's one actor and the families it describes
+        refs.append(named)
     refs.extend(techniques(b, text, only_actor))
     body = "\n\n".join(
         f"## {heading}\n{content}" if heading else content
@@ -161,10 +169,18 @@ def synthesis_table(b: Builder, title: str, table: Table) -> None:
             continue
         actor_cell = fields.cell(record, "nom de l'acteur", "acteur", "actor")
         if actor_cell is not None and ("acteur" in title or "actor" in title):
+            sector_cell = plain(fields.cell(record, "secteur", "sector") or "")
+            targets = sectors(b, sector_cell) + locations(b, sector_cell)
             for name, aliases in fields.actor_names(actor_cell, strict=False):
                 actor = _actor(b, name, aliases)
                 techniques(b, fields.cell(record, "ttp") or "", actor)
-            mentioned_malware(b, plain(fields.cell(record, "mode operatoire", "modus") or ""))
+                for target in targets:  # the row pairs the actor with what it targets
+                    b.relate(actor, "targets", target)
+            row_actors = [_actor(b, n, a) for n, a in fields.actor_names(actor_cell, strict=False)]
+            modus = plain(fields.cell(record, "mode operatoire", "modus") or "")
+            for named in mentioned_malware(b, modus):
+                for actor in row_actors:  # the row pairs its actor with its mode of operation
+                    uses(b, actor, named)
             continue
         victim = fields.cell(record, "victime", "victim")
         if victim is not None and ("violation" in title or "breach" in title):
@@ -196,8 +212,8 @@ def _victim_row(b: Builder, victim: str, record: dict[str, str]) -> None:
         description=description or None, incident_type="data-breach",
     )  # fmt: skip
     b.relate(incident, "targets", identity)
-    for location in locations(b, " ".join(record.values())):
-        b.relate(incident, "targets", location)
+    for target in locations(b, " ".join(record.values())) + sectors(b, sector):
+        b.relate(incident, "targets", target)
 
 
 def _whole_text(b: Builder, root: Section) -> None:

@@ -57,6 +57,9 @@ _IOC_LABELS = (
 )  # fmt: skip
 _ACTOR_LABELS = ("threat actor", "acteur", "actor", "groupe")
 _TOOL_LABELS = ("tools", "malware", "outils", "outil")
+_TARGET_LABELS = (
+    "threat target", "cible", "secteur", "sector", "target", "victim", "pays cible",
+)  # fmt: skip
 
 
 @dataclass
@@ -67,6 +70,7 @@ class ArticleParts:
     tools: list[str] = field(default_factory=list)
     iocs: list[tuple[str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # "🎯 Threat Target", "Secteurs ciblés"
 
 
 def read_section(title: str, section: Section, parts: ArticleParts) -> None:
@@ -80,6 +84,8 @@ def read_section(title: str, section: Section, parts: ArticleParts) -> None:
     elif "groupe" in title or "acteur" in title:
         for line in lines:
             _add(parts.actors, actor_names(line, strict=True))
+    elif title.startswith(_TARGET_LABELS):
+        parts.targets.extend(plain(line) for line in lines)
     elif "recommandation" in title:
         parts.recommendations.extend(plain(line) for line in lines)
     elif title == "" or title.startswith("resume"):
@@ -99,6 +105,8 @@ def _labelled_item(item: str, parts: ArticleParts) -> None:
         _add(parts.sources, urls(fang(value)))
     elif label.startswith(_IOC_LABELS):
         _add(parts.iocs, iocs_in(item.partition(":")[2]))
+    elif label.startswith(_TARGET_LABELS):
+        parts.targets.append(value.strip())
     elif label.startswith(_ACTOR_LABELS):
         _add(parts.actors, actor_names(value, strict=False))
     elif any(word in label for word in _TOOL_LABELS):

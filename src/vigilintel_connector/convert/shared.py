@@ -15,7 +15,9 @@ from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.normalise.observables import refang
 from vigilintel_connector.resolve.mentions import campaign_mentions, malware_mentions
 from vigilintel_connector.resolve.places import COUNTRY, Place, places_in
+from vigilintel_connector.resolve.sectors import sectors_in
 from vigilintel_connector.terms import HASH_BY_LENGTH, HASH_LENGTHS, TECHNIQUE
+from vigilintel_connector.vocabulary import is_placeholder_name
 
 
 def texts_of(value: object) -> Iterable[str]:
@@ -33,6 +35,15 @@ def mentioned_malware(b: Builder, text: str) -> list[str]:
     """The families and campaigns an article's prose names next to the word that says so."""
     found = [b.add("malware", name, name=name, is_family=True) for name in malware_mentions(text)]
     return found + [b.add("campaign", name, name=name) for name in campaign_mentions(text)]
+
+
+def uses(b: Builder, actor: str | None, named: str) -> None:
+    """An actor uses a family its own entry, row or article names; a campaign named there is
+    attributed to it. Never across entries: one article's ten actors are not all its malware's."""
+    if named.startswith("campaign--"):
+        b.relate(named, "attributed-to", actor)
+    else:
+        b.relate(actor, "uses", named)
 
 
 def techniques(b: Builder, value: object, actor: str | None) -> list[str]:
@@ -64,6 +75,20 @@ def location(b: Builder, place: Place) -> str:
         "location", f"region/{place.name}", name=place.name, region=place.name,
         x_opencti_location_type=place.kind,
     )  # fmt: skip
+
+
+def sectors(b: Builder, value: object) -> list[str]:
+    """The sectors a sector field names, as OpenCTI's datasets name them; a field that names
+    none is counted (``unmapped-sector``), never turned into a sector of its own."""
+    text = " ".join(texts_of(value)).strip()
+    if not text:
+        return []
+    found = sectors_in(text)
+    if not found and not is_placeholder_name(text):
+        b.tally.ignore("unmapped-sector")
+    return [
+        b.add("identity", f"sector/{name}", name=name, identity_class="class") for name in found
+    ]
 
 
 def vulnerability(b: Builder, cve: str, **props: Any) -> str:
