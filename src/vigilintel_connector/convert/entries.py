@@ -134,7 +134,9 @@ def entry_note(
     body = "\n\n".join(f"## {title}\n{text}" if title else text for title, text in parts if text)
     if not body.strip():
         return None
-    tags = [t for t in entry.get("tags") or [] if isinstance(t, str) and t.strip()]
+    tags = entry.get("tags") or []
+    tags = tags.split(",") if isinstance(tags, str) else tags  # "geopolitique, …": one text
+    tags = [t for t in tags if isinstance(t, str) and len(t.strip()) > 1]
     return b.add(
         "note", f"{abstract}/{body[:200]}", abstract=abstract, content=body,
         object_refs=list(dict.fromkeys(refs)), labels=tags[:20] or None,

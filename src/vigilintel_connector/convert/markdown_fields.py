@@ -25,6 +25,7 @@ _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`|()\[\]]+", re.IGNORECASE)
 # costs time in proportion to its length (an unbounded ``+`` here took 48 s on a 64 KB line).
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_VERSION_BEFORE = re.compile(r"(?:version|versions|v|build|release)\s*$")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F:]{1,4}(?![\w:])")
 _HASH = re.compile(r"\b(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})\b")
 _DOMAIN = re.compile(
@@ -183,10 +184,11 @@ def iocs_in(text: str) -> list[tuple[str, str]]:
     for digest in _HASH.findall(rest):
         found.append((HASH_BY_LENGTH[len(digest)], digest.lower()))
         rest = rest.replace(digest, " ")
-    for address in _IPV4.findall(rest):
-        if _is_ip(address):
-            found.append(("ipv4-addr", address))
-        rest = rest.replace(address, " ")
+    for match in _IPV4.finditer(rest):
+        before = rest[max(0, match.start() - 10) : match.start()].lower()
+        if _is_ip(match.group()) and not _VERSION_BEFORE.search(before):
+            found.append(("ipv4-addr", match.group()))  # not "version 1.0.7.81"
+    rest = _IPV4.sub(" ", rest)
     for address in _IPV6.findall(rest):
         if _is_ip(address):
             found.append(("ipv6-addr", address))

@@ -41,8 +41,21 @@ REFERENCE_SITES = frozenset(
         "mitre.org", "attack.mitre.org", "nvd.nist.gov", "cisa.gov", "virustotal.com",
         "bleepingcomputer.com", "thehackernews.com", "securityweek.com", "darkreading.com",
         "therecord.media", "securityaffairs.com", "cert.ssi.gouv.fr", "example.com",
+        # News and vendors' research sites the articles cite: references, not infrastructure.
+        "undercodenews.com", "gbhackers.com", "cybersecuritynews.com", "hackread.com",
+        "helpnetsecurity.com", "theregister.com", "go.theregister.com", "zdnet.com",
+        "techcrunch.com", "wired.com", "krebsonsecurity.com", "infosecurity-magazine.com",
+        "scworld.com", "cyberscoop.com", "csoonline.com", "bankinfosecurity.com",
+        "databreaches.net", "ransomlook.io", "ransomware.live", "securelist.com",
+        "unit42.paloaltonetworks.com", "blog.talosintelligence.com", "research.checkpoint.com",
+        "welivesecurity.com", "isc.sans.edu", "cvefeed.io", "haveibeenpwned.com",
+        "seclists.org", "lemagit.fr", "zataz.com", "lemondeinformatique.fr", "cyberveille.ch",
+        "socradar.io", "thecyberexpress.com", "cybernews.com", "securityonline.info",
     }
 )  # fmt: skip
+# Where a URL stops being one: a space, a pipe, a brace or quote ("…/12.d|iexThe",
+# "…/features/{payload_id"). What precedes is kept when it is still a URL.
+_URL_DEFECT = re.compile(r"[\s|{}<>\"\\^`]")
 _PLACEHOLDER_HOSTS = frozenset({"example.com", "example.org", "example.net", "localhost", "test"})
 # Two-label "domains" whose suffix is also an English word are, in upstream, sentence fragments
 # ("handle.in", "reasoning.in") rather than registered names.
@@ -212,4 +225,6 @@ def canonical_value(stix_type: str, value: str) -> str:
             return str(ipaddress.IPv6Address(value))
         except ValueError:
             return value
+    if stix_type == "url":
+        return _URL_DEFECT.split(value, maxsplit=1)[0]
     return value

@@ -95,8 +95,10 @@ def _clean_labels(labels: object, kind: str, ctx: DayContext) -> list[str]:
     if not isinstance(labels, list):
         return []
     kept: dict[str, str] = {}
-    for label in labels:
-        if not isinstance(label, str) or not label.strip():
+    if labels and all(isinstance(x, str) and len(x) <= 1 for x in labels):
+        labels = ["".join(labels)]  # a string upstream split into letters: one text again
+    for label in (part for x in labels if isinstance(x, str) for part in x.split(",")):
+        if len(label.strip()) < 2:
             continue
         folded = label.strip().lower()
         if folded in _PIPELINE_LABELS or folded == kind:
@@ -104,6 +106,26 @@ def _clean_labels(labels: object, kind: str, ctx: DayContext) -> list[str]:
             continue
         kept.setdefault(folded, label.strip())
     return list(kept.values())
+
+
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_DOUBLED_SCHEME = re.compile(r"https?://(?=https?://)", re.IGNORECASE)
+_GLUED_URL = re.compile(r"[@,;|]+https?://", re.IGNORECASE)  # "…/a@https://b…"
+
+
+def repair_url(url: str) -> str:
+    """A reference URL as its author meant it: upstream wraps long URLs ("…-e\nvolves-…",
+    "for- stealthy"), doubles a scheme ("https://https://…") or glues a second URL on ("…@https://
+    …"). The platform takes the field as one URL; these would be stored broken."""
+    pieces = url.split()
+    pieces = pieces[: next((i for i, p in enumerate(pieces) if i and _SCHEME.match(p)), None)]
+    url = "".join(pieces)  # wrapped lines joined; a second URL after a space left out
+    while doubled := _DOUBLED_SCHEME.match(url):
+        url = url[doubled.end() :]
+    glued = _GLUED_URL.search(url)
+    url = (url[: glued.start()] if glued else url).replace("&amp;", "&")  # "…-&amp;-more"
+    # A comma or semicolon inside a path reads as a list of URLs: the same address, escaped.
+    return url.replace(",", "%2C").replace(";", "%3B")
 
 
 def clean_refs(refs: object, ctx: DayContext) -> list[dict[str, Any]]:
@@ -116,6 +138,9 @@ def clean_refs(refs: object, ctx: DayContext) -> list[dict[str, Any]]:
             ctx.changed("invalid-external-reference")
             continue
         ref = without_empty(ref)
+        if isinstance(ref.get("url"), str) and (repaired := repair_url(ref["url"])) != ref["url"]:
+            ref["url"] = repaired
+            ctx.changed("repaired-reference-url")
         url = ref.get("url")
         if url is not None and not (isinstance(url, str) and _HTTP_URL.match(url)):
             del ref["url"]
