@@ -21,6 +21,7 @@ from vigilintel_connector.convert.shared import (
     sectors,
     techniques,
     texts_of,
+    the_family,
     uses,
     vulnerability,
 )
@@ -83,7 +84,9 @@ def threat_actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) 
     )  # fmt: skip
 
 
-def _indicators(b: Builder, iocs: object, actor: str | None) -> list[str]:
+def _indicators(
+    b: Builder, iocs: object, actor: str | None, indicated: str | None = None
+) -> list[str]:
     """Observables, and a STIX indicator based on each, for every typed IOC."""
     typed: list[tuple[str, str]] = []
     if isinstance(iocs, dict):
@@ -107,11 +110,13 @@ def _indicators(b: Builder, iocs: object, actor: str | None) -> list[str]:
         b.tally.ignore("free-text-indicators")
     refs = []
     for kind, value in typed:
-        refs.extend(_one_indicator(b, kind, value, actor))
+        refs.extend(_one_indicator(b, kind, value, actor, indicated or actor))
     return refs
 
 
-def _one_indicator(b: Builder, kind: str, value: str, actor: str | None) -> list[str]:
+def _one_indicator(
+    b: Builder, kind: str, value: str, actor: str | None, indicated: str | None
+) -> list[str]:
     if kind == "tool":
         if is_placeholder_name(value):
             return []
@@ -125,7 +130,7 @@ def _one_indicator(b: Builder, kind: str, value: str, actor: str | None) -> list
     if kind in ("asn", "yara"):
         b.tally.ignore(f"{kind}-indicator")
         return []
-    return observable_with_indicator(b, kind, value, actor)
+    return observable_with_indicator(b, kind, value, indicated)
 
 
 def entry_note(
@@ -165,13 +170,15 @@ def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
     actor = threat_actor(b, entry, ("threat_actor", "threat_actors", "actor"))
     refs = [actor] if actor else []
     refs += _targets(b, entry, actor)
-    refs += _indicators(b, _field(entry, "indicators", "indicator_of_compromise"), actor)
-    refs += techniques(b, entry.get("mitre_ttps"), actor)
     title = b.text(_field(entry, "title", "titre")) or "Threat"
+    named = mentioned_malware(b, f"{title}\n{b.text(entry.get('description'))}")
+    for one in named:
+        uses(b, actor, one)  # the entry's one actor and the families it describes
+    refs += named
+    iocs = _field(entry, "indicators", "indicator_of_compromise")
+    refs += _indicators(b, iocs, actor, the_family(named))
+    refs += techniques(b, entry.get("mitre_ttps"), actor)
     refs += locations(b, f"{title}\n{b.text(entry.get('description'))}")
-    for named in mentioned_malware(b, f"{title}\n{b.text(entry.get('description'))}"):
-        uses(b, actor, named)  # the entry's one actor and the families it describes
-        refs.append(named)
     entry_note(
         b, title,
         [("", b.text(entry.get("description"))),

@@ -23,6 +23,7 @@ from vigilintel_connector.convert.shared import (
     observable_with_indicator,
     sectors,
     techniques,
+    the_family,
     uses,
     vulnerability,
 )
@@ -126,9 +127,15 @@ def _article(b: Builder, article: Section) -> None:
         tool = b.add("tool", name, name=name)
         b.relate(only_actor, "uses", tool)
         refs.append(tool)
-    for kind, value in parts.iocs:
-        refs.extend(observable_with_indicator(b, kind, value, only_actor))
     text = article.text()
+    named = mentioned_malware(b, f"{article.title}\n{text}")
+    for one in named:
+        uses(b, only_actor, one)  # the article's one actor and the families it describes
+    refs.extend(named)
+    # Its IoCs indicate the article's one family, else its one actor.
+    indicated = the_family(named) or only_actor
+    for kind, value in parts.iocs:
+        refs.extend(observable_with_indicator(b, kind, value, indicated))
     for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
         refs.append(vulnerability(b, cve))
     refs.extend(locations(b, f"{article.title}\n{text}"))
@@ -136,9 +143,6 @@ def _article(b: Builder, article: Section) -> None:
     for target in sectors(b, targeted) + locations(b, targeted):
         b.relate(only_actor, "targets", target)  # the article's one actor and its target field
         refs.append(target)
-    for named in mentioned_malware(b, f"{article.title}\n{text}"):
-        uses(b, only_actor, named)  # the article's one actor and the families it describes
-        refs.append(named)
     refs.extend(techniques(b, text, only_actor))
     body = "\n\n".join(
         f"## {heading}\n{content}" if heading else content

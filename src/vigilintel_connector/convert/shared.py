@@ -46,6 +46,12 @@ def uses(b: Builder, actor: str | None, named: str) -> None:
         b.relate(actor, "uses", named)
 
 
+def the_family(named: list[str]) -> str | None:
+    """The one family an entry or article names, if it names exactly one."""
+    families = [n for n in named if n.startswith("malware--")]
+    return families[0] if len(families) == 1 else None
+
+
 def techniques(b: Builder, value: object, actor: str | None) -> list[str]:
     found = []
     for text in texts_of(value):

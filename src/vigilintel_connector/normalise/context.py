@@ -35,6 +35,8 @@ class DayContext:
         self.origins: dict[str, set[str]] = {}  # emitted id → artefacts that named it
         # Upstream id → the texts of the articles (notes, topic reports) that name it.
         self.articles: dict[str, list[str]] = {}
+        # Victims' names, folded to letters and digits: their own domains indicate nothing.
+        self.victims: frozenset[str] = frozenset()
         # Every article of the day once, for names their own articles do not type.
         self.day_texts: list[str] = []
         # Upstream ids of generic names replaced by their country: links from them say nothing.

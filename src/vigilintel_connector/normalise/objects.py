@@ -19,6 +19,7 @@ from vigilintel_connector.normalise.observables import (
     canonical_value,
     check_value,
     normalise_hashes,
+    owner_label,
     refang,
 )
 from vigilintel_connector.normalise.properties import common
@@ -318,6 +319,9 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
             return None
         refanged = f"[{kind}:value = '{value}']"
         listed = warninglists.benign_list(kind, value)
+        if kind in ("domain-name", "url") and owner_label(value) in ctx.victims:
+            ctx.remove(obj, "victim-domain")  # the victim's own site: the observable stays
+            return None
     else:
         hashed = _HASH_PATTERN.match(refanged)
         listed = warninglists.benign_list("file", hashed.group(1)) if hashed else None

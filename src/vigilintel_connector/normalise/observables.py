@@ -55,6 +55,7 @@ REFERENCE_SITES = frozenset(
 )  # fmt: skip
 # Where a URL stops being one: a space, a pipe, a brace or quote ("…/12.d|iexThe",
 # "…/features/{payload_id"). What precedes is kept when it is still a URL.
+_HTTP_LIKE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _URL_DEFECT = re.compile(r"[\s|{}<>\"\\^`]")
 _PLACEHOLDER_HOSTS = frozenset({"example.com", "example.org", "example.net", "localhost", "test"})
 # Two-label "domains" whose suffix is also an English word are, in upstream, sentence fragments
@@ -125,6 +126,15 @@ def is_plausible_domain(value: str) -> bool:
             return False
     suffix = _psl().publicsuffix(value, accept_unknown=False)
     return suffix is not None and suffix != value
+
+
+def owner_label(value: str) -> str:
+    """The label a domain or URL is registered under ("nike" for www.nike.com/login)."""
+    host = value.lower()
+    if "://" in host:
+        host = (urlsplit(host).hostname or "") if _HTTP_LIKE.match(host) else ""
+    private = _psl().privatesuffix(host) if host else None
+    return private.split(".")[0] if private else ""
 
 
 def check_domain(value: str, excluded: frozenset[str] = frozenset()) -> str | None:

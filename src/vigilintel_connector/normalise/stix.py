@@ -29,6 +29,7 @@ from vigilintel_connector.normalise.text import join_languages, keep_languages, 
 from vigilintel_connector.select.content import carries_intelligence, is_bundle
 from vigilintel_connector.source.documents import DocumentError, strict_json
 from vigilintel_connector.source.paths import permalink
+from vigilintel_connector.vocabulary import is_upstream_author
 
 _DAILY_REPORT_NAME = re.compile(r"^(CTI Report|VigilIntel Report)\b", re.IGNORECASE)
 _GENERIC_DESCRIPTION = re.compile(r"^Generated STIX", re.IGNORECASE)
@@ -110,6 +111,7 @@ def normalise_contributions(
     # The sites the day's articles were read on are references, not indicators.
     ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
     ctx.articles = _articles(contributions, languages[:1])
+    ctx.victims = _victims(everything)
     ctx.day_texts = _day_texts(ctx.articles)
     emitted: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, dict[str, Any]]] = []
@@ -170,6 +172,16 @@ def _articles(
                 if len(texts) < ARTICLES_PER_NAME:
                     texts.append(text)
     return found
+
+
+def _victims(objects: list[dict[str, Any]]) -> frozenset[str]:
+    """The day's victim organisations, as the letters of their names ("Nike" → nike)."""
+    return frozenset(
+        k for o in objects
+        if o.get("type") == "identity" and o.get("identity_class", "organization") == "organization"
+        and isinstance(o.get("name"), str) and not is_upstream_author(o["name"])
+        and len(k := "".join(c for c in o["name"].lower() if c.isalnum())) >= 4
+    )  # fmt: skip
 
 
 def _day_texts(articles: dict[str, list[str]]) -> list[str]:
