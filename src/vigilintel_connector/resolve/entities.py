@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from vigilintel_connector.resolve import index
 from vigilintel_connector.resolve.curated import curated
 from vigilintel_connector.resolve.index import Entry, key
-from vigilintel_connector.resolve.lexicon import CAMPAIGN_WORDS, GROUP_WORDS, MALWARE_WORDS, fold
+from vigilintel_connector.resolve.lexicon import evidence_of, fold
 from vigilintel_connector.resolve.names import (
     Reading,
     is_generic,
@@ -232,15 +232,7 @@ def _kind_by_evidence(kind: str, reading, near: frozenset[str], context: str) ->
 
 
 def type_words(text: str) -> frozenset[str]:
-    words = set(fold(text).replace(",", " ").split())
-    found = set()
-    if words & MALWARE_WORDS:
-        found.add("malware")
-    if words & CAMPAIGN_WORDS:
-        found.add("campaign")
-    if words & GROUP_WORDS:
-        found.add("group")
-    return frozenset(found)
+    return frozenset(filter(None, map(evidence_of, fold(text).replace(",", " ").split())))
 
 
 def _aliases(

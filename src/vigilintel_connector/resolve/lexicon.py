@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Evidence words, folded (no accents, lower case), French and English.
 MALWARE_WORDS = frozenset(
@@ -145,3 +149,29 @@ ELISION = re.compile(r"^[ld]['\u2019]")
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def evidence_of(word: str) -> str | None:
+    """What a folded word says a name next to it is: "malware", "group" or "campaign"."""
+    if word in MALWARE_WORDS:
+        return "malware"
+    if word in GROUP_WORDS:
+        return "group"
+    if word in CAMPAIGN_WORDS:
+        return "campaign"
+    return None
+
+
+def phrases_in(words: Sequence[str], table: dict[str, list[tuple[tuple[str, ...], T]]]) -> list[T]:
+    """What the phrases of ``table`` (first word → (words, value), longest first) found in
+    ``words`` stand for, each once, in order; a phrase's words are not read again."""
+    found: dict[T, None] = {}
+    position = 0
+    while position < len(words):
+        for phrase, value in table.get(words[position], ()):
+            if tuple(words[position : position + len(phrase)]) == phrase:
+                found[value] = None
+                position += len(phrase) - 1
+                break
+        position += 1
+    return list(found)

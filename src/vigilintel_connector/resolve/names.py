@@ -17,17 +17,16 @@ from functools import lru_cache
 from importlib.resources import files
 
 from vigilintel_connector.resolve.lexicon import (
-    CAMPAIGN_WORDS,
     ELISION,
     GROUP_WORDS,
     LEADING_ROLES,
-    MALWARE_WORDS,
     PEOPLE,
     QUALIFIERS,
     REPORTERS,
     ROLE_WORDS,
     STOPWORDS,
     TOKEN,
+    evidence_of,
     fold,
 )
 from vigilintel_connector.resolve.places import countries_in, spelling_words
@@ -171,8 +170,7 @@ def _without_description(
     words = [w for w in words if any(c.isalnum() for c in w)]  # "-", "🎭"
     folded = [ELISION.sub("", fold(w)).strip(".,;:()\"'") for w in words]
     for i in range(1, len(words)):
-        marker = folded[i] in GROUP_WORDS or folded[i] in LEADING_ROLES
-        marker = marker or folded[i] in MALWARE_WORDS or folded[i] in CAMPAIGN_WORDS
+        marker = evidence_of(folded[i]) is not None or folded[i] in LEADING_ROLES
         described = words[i][:1].islower() or any(w[:1].islower() for w in words[i + 1 :])
         if marker and described:
             for word in folded[i:]:
@@ -184,12 +182,8 @@ def _without_description(
 
 
 def _is_strippable(word: str, evidence: set[str]) -> bool:
-    if word in MALWARE_WORDS:
-        evidence.add("malware")
-    elif word in GROUP_WORDS:
-        evidence.add("group")
-    elif word in CAMPAIGN_WORDS:
-        evidence.add("campaign")
+    if kind := evidence_of(word):
+        evidence.add(kind)
     elif (
         word not in ROLE_WORDS
         and word not in STOPWORDS
@@ -215,9 +209,7 @@ def _is_generic_word(word: str) -> bool:
         or word in QUALIFIERS
         or word in LEADING_ROLES
         or word in ROLE_WORDS
-        or word in MALWARE_WORDS
-        or word in GROUP_WORDS
-        or word in CAMPAIGN_WORDS
+        or evidence_of(word) is not None
         or word in demonyms()
         or word.isdigit()
         or word.startswith("cve-")

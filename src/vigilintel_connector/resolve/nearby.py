@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from vigilintel_connector.resolve.lexicon import (
-    CAMPAIGN_WORDS,
     ELISION,
-    GROUP_WORDS,
-    MALWARE_WORDS,
     PERSON_WORDS,
     STOPWORDS,
     TOKEN,
+    evidence_of,
     fold,
 )
 from vigilintel_connector.resolve.names import group_scheme, looks_like_a_person
@@ -106,13 +104,7 @@ def adjacent_evidence(name: str, texts: Iterable[str], limit: int = 20) -> froze
         return frozenset()
     found: set[str] = set()
     for words, start, end in _occurrences(name, texts, limit):
-        for word in _neighbours(words, start, end, 1, _ANY_MARK):
-            if word in MALWARE_WORDS:
-                found.add("malware")
-            elif word in CAMPAIGN_WORDS:
-                found.add("campaign")
-            elif word in GROUP_WORDS:
-                found.add("group")
+        found.update(filter(None, map(evidence_of, _neighbours(words, start, end, 1, _ANY_MARK))))
     return frozenset(found)
 
 

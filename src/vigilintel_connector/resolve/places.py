@@ -22,6 +22,7 @@ from importlib.resources import files
 import pycountry
 
 from vigilintel_connector.resolve.catalogs import galaxy
+from vigilintel_connector.resolve.lexicon import phrases_in
 
 COUNTRY = "Country"
 REGION = "Region"
@@ -113,18 +114,7 @@ def _table() -> dict[str, list[tuple[tuple[str, ...], Place]]]:
 
 def places_in(text: str) -> list[Place]:
     """The countries and regions a text names, each once, in the order they first appear."""
-    table = _table()
-    words = _words(text)
-    found: dict[Place, None] = {}
-    position = 0
-    while position < len(words):
-        for spelling, place in table.get(words[position], ()):
-            if tuple(words[position : position + len(spelling)]) == spelling:
-                found[place] = None
-                position += len(spelling) - 1
-                break
-        position += 1
-    return list(found)
+    return phrases_in(_words(text), _table())
 
 
 def countries_in(text: str) -> list[Place]:

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from importlib.resources import files
 
-from vigilintel_connector.resolve.lexicon import fold
+from vigilintel_connector.resolve.lexicon import fold, phrases_in
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
@@ -55,15 +55,4 @@ def _table() -> dict[str, list[tuple[tuple[str, ...], str]]]:
 def sectors_in(text: str) -> list[str]:
     """The sectors a sector field names, each once, in order ("Finance, Cryptomonnaie" →
     Finance)."""
-    table = _table()
-    words = _words(text)
-    found: dict[str, None] = {}
-    position = 0
-    while position < len(words):
-        for phrase, sector in table.get(words[position], ()):
-            if words[position : position + len(phrase)] == phrase:
-                found[sector] = None
-                position += len(phrase) - 1
-                break
-        position += 1
-    return list(found)
+    return phrases_in(_words(text), _table())
