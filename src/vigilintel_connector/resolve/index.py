@@ -87,7 +87,6 @@ def table(clusters: tuple[tuple[str, str], ...]) -> dict[str, Entry | None]:
     return _table_of(*clusters)
 
 
-@lru_cache(maxsize=32)
 def _table_of(*clusters: tuple[str, str]) -> dict[str, Entry | None]:
     entries = _entries(clusters)
     found: dict[str, Entry | None] = {}

@@ -40,7 +40,7 @@ class Words:
     where: dict[str, tuple[int, ...]]
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def words_of(text: str) -> Words:
     tokens: list[str] = []
     for match in _PIECE.finditer(text):
