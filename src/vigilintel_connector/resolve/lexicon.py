@@ -55,7 +55,7 @@ LEADING_ROLES = frozenset(
         "state", "etat", "reseau", "reseaux", "network", "networks", "auteurs", "authors",
         "suspects", "suspect", "personnes", "people", "employes", "employees", "insiders",
         "initie", "inities", "etudiants", "students", "adolescents", "teenagers", "jeunes",
-        "employe", "employee", "employee(s)",
+        "employe", "employee", "employee(s)", "travailleurs", "workers",
     }
 )  # fmt: skip
 # Last words that make a name a description of people ("DIG AI users", "phishing groups").
@@ -90,6 +90,7 @@ QUALIFIERS = frozenset(
         "checkout", "rançon", "rancon", "ancien", "ancienne", "anciens", "former", "unique",
         "partages", "partagee", "partagees", "shared", "fraude", "fraud", "surveillance",
         "vendeur", "vendeurs", "seller", "sellers", "reseller", "revendeurs", "tls", "ssl",
+        "forum", "forums", "travailleurs", "travailleur", "marketplace", "marche", "marches",
         "inconnu", "inconnus", "unknown", "non", "communique", "specifie", "specifies",
         "identifie", "identifies", "attribue", "attribues", "divulgue", "nomme", "nommes",
         "multiple", "multiples", "plusieurs", "divers", "diverses", "various", "several",
@@ -117,7 +118,7 @@ STOPWORDS = frozenset(
         "le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "et", "en", "avec", "pour",
         "par", "dans", "sur", "au", "aux", "the", "a", "an", "of", "for", "with", "by", "via",
         "from", "and", "or", "in", "on", "to", "as", "its", "their", "ses", "son", "sa", "leur",
-        "leurs", "ce", "cette", "ces", "etc", "nouvel",
+        "leurs", "ce", "cette", "ces", "etc", "nouvel", "selon", "according", "apres",
     }
 )  # fmt: skip
 # Security vendors, research teams and authorities: the ones who report, not the threat.

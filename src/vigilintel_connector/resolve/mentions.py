@@ -50,7 +50,7 @@ _NOT_NAMES = frozenset(
         "Android", "Windows", "Linux", "MacOS", "macOS", "iOS", "Python", "Go", "Rust", "Java",
         "JavaScript", "PowerShell", "Mirai-based", "ESXi", "Custom", "Multi", "Open", "Open-source",
         "RAT", "RATs", "Malware", "Ransomware", "Backdoor", "Loader", "Stealer", "Botnet",
-        "RANSOM", "DDoS", "DLL", "Provider", "Downloaders", "Droppers", "Auto",
+        "RANSOM", "DDoS", "DLL", "Provider", "Downloaders", "Droppers", "Auto", "Selon",
     }
 )  # fmt: skip
 # The type words a name keeps as part of its own name ("Amnesia RAT"); others describe it.

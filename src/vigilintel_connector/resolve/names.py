@@ -34,7 +34,7 @@ from vigilintel_connector.resolve.places import countries_in, spelling_words
 # Names vendors give groups: Storm-1175, UNC6040, TA2723, UAT-8616, CL-STA-1015, Earth Lamia,
 # Opal Sleet, Scarlet Goldfinch, Paper Werewolf, Void Manticore, Gold Encounter, Squeamish Libra.
 _GROUP_SCHEME = re.compile(
-    r"^(?:APT\s?-?\d+|UNC\d+|TA\d{3,}|FIN\d+|TEMP\.\w+|Storm-\d+|DEV-\d+|UAT-?\d+|TAG-\d+|"
+    r"^(?:APT\s?-?\d+|UNC\d+|UTA\d+|TA\d{3,}|FIN\d+|TEMP\.\w+|Storm-\d+|DEV-\d+|UAT-?\d+|TAG-\d+|"
     r"(?:CL|TGR)-(?:STA|CRI|UNK)-\d+|Larva-\d+|UAC-\d+|SHADOW-\w+|REF\d+|"
     r"(?:Earth|Water|Void)\s\w+|"
     r"(?:Gold|Bronze|Iron|Cobalt|Nickel|Tungsten|Zinc|Platinum|Copper|Aluminum)\s\w+|"
