@@ -94,3 +94,15 @@ def test_reference_urls_are_one_url_each():
 
 def test_the_platform_alters_nothing_on_the_sample(days):
     assert [a for bundle in days.values() for a in alterations(bundle)] == []
+
+
+def test_an_actor_targets_the_vulnerabilities_its_article_says_it_exploits(days):
+    exploited = [
+        (o["source_ref"].split("--")[0], o["target_ref"])
+        for bundle in days.values() for o in bundle["objects"]
+        if o.get("relationship_type") == "targets" and o["target_ref"].startswith("vulnerability--")
+    ]  # fmt: skip
+    assert exploited
+    assert {source for source, _ in exploited} <= {
+        "threat-actor", "intrusion-set", "malware", "campaign",
+    }  # fmt: skip

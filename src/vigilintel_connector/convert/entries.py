@@ -15,6 +15,7 @@ from stix2.v21.vocab import THREAT_ACTOR_TYPE
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.shared import (
     classify,
+    exploiter,
     locations,
     mentioned_malware,
     observable_with_indicator,
@@ -176,7 +177,11 @@ def _convert_threat(b: Builder, entry: dict[str, Any]) -> None:
         uses(b, actor, one)  # the entry's one actor and the families it describes
     refs += named
     iocs = _field(entry, "indicators", "indicator_of_compromise")
-    refs += _indicators(b, iocs, actor, the_family(named))
+    found = _indicators(b, iocs, actor, the_family(named))
+    attacker = exploiter(b.text(entry.get("description")), actor, the_family(named))
+    for vulnerable in (r for r in found if r.startswith("vulnerability--")):
+        b.relate(attacker, "targets", vulnerable)  # the entry says its actor exploits it
+    refs += found
     refs += techniques(b, entry.get("mitre_ttps"), actor)
     refs += locations(b, f"{title}\n{b.text(entry.get('description'))}")
     entry_note(

@@ -18,6 +18,7 @@ from vigilintel_connector.convert import markdown_fields as fields
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.markdown_tree import Section, Table, fold, parse, plain
 from vigilintel_connector.convert.shared import (
+    exploiter,
     locations,
     mentioned_malware,
     observable_with_indicator,
@@ -136,8 +137,10 @@ def _article(b: Builder, article: Section) -> None:
     indicated = the_family(named) or only_actor
     for kind, value in parts.iocs:
         refs.extend(observable_with_indicator(b, kind, value, indicated))
+    attacker = exploiter(text, only_actor, the_family(named))
     for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
         refs.append(vulnerability(b, cve))
+        b.relate(attacker, "targets", refs[-1])
     refs.extend(locations(b, f"{article.title}\n{text}"))
     targeted = "\n".join(parts.targets)
     for target in sectors(b, targeted) + locations(b, targeted):

@@ -46,6 +46,15 @@ def uses(b: Builder, actor: str | None, named: str) -> None:
         b.relate(actor, "uses", named)
 
 
+_EXPLOITS = re.compile(r"\bexploit(?:e|ent|é|ée|és|ées|ait|aient|ant|ation|s|ed|ing)?\b", re.I)
+
+
+def exploiter(text: str, actor: str | None, family: str | None) -> str | None:
+    """Who exploits the vulnerabilities an article names: its one family, else its one actor,
+    when the article says they are exploited ("exploite", "exploited")."""
+    return (family or actor) if _EXPLOITS.search(text) else None
+
+
 def the_family(named: list[str]) -> str | None:
     """The one family an entry or article names, if it names exactly one."""
     families = [n for n in named if n.startswith("malware--")]
