@@ -26,6 +26,7 @@ from vigilintel_connector.normalise.objects import clean_object, parent_techniqu
 from vigilintel_connector.normalise.properties import clean_refs, unique_refs
 from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent, Tally
 from vigilintel_connector.normalise.text import join_languages, keep_languages, midnight, timestamp
+from vigilintel_connector.resolve import index
 from vigilintel_connector.select.content import carries_intelligence, is_bundle
 from vigilintel_connector.source.documents import DocumentError, strict_json
 from vigilintel_connector.source.paths import permalink
@@ -180,7 +181,7 @@ def _victims(objects: list[dict[str, Any]]) -> frozenset[str]:
         k for o in objects
         if o.get("type") == "identity" and o.get("identity_class", "organization") == "organization"
         and isinstance(o.get("name"), str) and not is_upstream_author(o["name"])
-        and len(k := "".join(c for c in o["name"].lower() if c.isalnum())) >= 4
+        and len(k := index.key(o["name"])) >= 4
     )  # fmt: skip
 
 

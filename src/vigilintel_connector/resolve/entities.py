@@ -154,7 +154,7 @@ def _member(
         near = adjacent_evidence(reading.name, day)
     # Upstream's spelling is an alias when it is a name, not "X ransomware group".
     spellings = [name, *aliases] if name == reading.name else aliases
-    product = bool(keys & lists.products) or _only_products(reading.name)
+    product = bool(keys & lists.products) or _only_named_in(reading.name, lists.products)
     if product and "malware" not in near | reading.evidence:
         result.dropped.append("product-name")
         return None
@@ -179,10 +179,10 @@ def _member(
     return Resolved(entity_kind, shown, _aliases(spellings, shown, None, result), False, individual)
 
 
-def _only_products(name: str) -> bool:
-    """ "OpenAI AI Models": nothing but products and generic words."""
+def _only_named_in(name: str, names: frozenset[str]) -> bool:
+    """ "OpenAI AI Models": nothing but generic words and words of ``names`` (keys)."""
     words = [w for w in name.split() if not is_generic(w)]
-    return bool(words) and all(key(w) in curated().products for w in words)
+    return bool(words) and all(key(w) in names for w in words)
 
 
 def _catalog_entry(kind: str, name: str, reading: Reading) -> Entry | None:
@@ -215,7 +215,9 @@ def _named_group(kind: str, evidence: frozenset[str]) -> bool:
     return "group" in evidence and kind in _ACTOR_FIELDS
 
 
-def _kind_by_evidence(kind: str, reading, near: frozenset[str], context: str) -> tuple[str, bool]:
+def _kind_by_evidence(
+    kind: str, reading: Reading, near: frozenset[str], context: Sequence[str]
+) -> tuple[str, bool]:
     """An unknown name's type: its own words first, then the words next to it upstream."""
     if "company" in reading.evidence:  # "Aeza Group LLC": a company, an organisation
         return "identity", False
@@ -315,14 +317,12 @@ def _parentheses(text: str) -> tuple[str, list[str]]:
 def campaign_problem(name: str) -> str | None:
     """Why an upstream campaign's name names no campaign: a description ("Healthcare and
     Industrial Extortion", "Widespread WinRAR CVE-2025-8088 Exploitation") or a product."""
-    if _OPERATION.match(name) or re.match(r"^operation\s+", name, re.IGNORECASE):
+    if _OPERATION.match(name):
         return None
     name = " ".join(_TAG.sub(" ", name).split())
     reading = read_name(name)
     if reading.generic or reading.name != name:  # "CoolClient Evolution", "X Zero-Day"
         return "generic-name"
-    words = [w for w in name.split() if not is_generic(w)]
-    lists = curated()
-    if words and all(key(w) in lists.products or key(w) in lists.dual_use for w in words):
+    if _only_named_in(name, curated().products | curated().dual_use.keys()):
         return "product-name"
     return None

@@ -101,14 +101,15 @@ class Reading:
     countries: tuple[str, ...]  # ISO codes of the nationalities or countries it named
 
 
+@lru_cache(maxsize=4096)
 def read_name(raw: str) -> Reading:
+    """Names recur day after day, as entities and as aliases: each is read once per process."""
     words = raw.split()
-    folded = [ELISION.sub("", fold(w)).strip(".,;:()\"'") for w in words]
     evidence: set[str] = set()
     if len(words) > 1 and words[0][:1].islower() and not words[0][1:2].isupper():
         # "mais les techniques…", "petits groupes": a sentence, not a name
         return Reading("", "", frozenset(), True, _countries(raw))
-    words, folded = _without_description(words, folded, evidence)
+    words, folded = _without_description(words, evidence)
     start, end = 0, len(words)
     while start < end and _is_strippable(folded[start], evidence):
         start += 1
@@ -162,9 +163,7 @@ def _country_words() -> frozenset[str]:
     return frozenset(part for word in spelling_words() for part in fold(word).split("-"))
 
 
-def _without_description(
-    words: list[str], folded: list[str], evidence: set[str]
-) -> tuple[list[str], list[str]]:
+def _without_description(words: list[str], evidence: set[str]) -> tuple[list[str], list[str]]:
     """ "ShinyHunters groupe d'extorsion notoire" → ShinyHunters: a group or role word that a
     lower-case word follows (or that is itself in lower case) starts a description."""
     words = [w for w in words if any(c.isalnum() for c in w)]  # "-", "🎭"
