@@ -50,6 +50,19 @@ def test_refang(defanged, clean):
         ("url", "https://evil.biz/$ENCODED", "placeholder-value"),
         ("url", "evil.biz/path", "invalid-url"),
         ("email-addr", "not-an-email", "invalid-email"),
+        ("email-addr", "suco_report@databreaches.net", "reference-site"),  # a news site's inbox
+        ("domain-name", "libsynopkg.so", "file-name-domain"),
+        ("domain-name", "install.sh", "file-name-domain"),
+        ("domain-name", "downloaded.zip", "file-name-domain"),
+        ("domain-name", "vm.tf", "file-name-domain"),
+        ("domain-name", "u201clibfprint-2-tod-1-broadcom.so", "file-name-domain"),
+        ("domain-name", "fraud.read", "closed-tld-domain"),
+        ("domain-name", "rootroy.windows", "closed-tld-domain"),
+        ("domain-name", "mega.nz", "reference-site"),
+        ("domain-name", "oastify.com", "reference-site"),  # Burp Collaborator
+        ("domain-name", "meta.ua", "reference-site"),  # a webmail provider
+        ("url", "https://go.trendmicro.com/tis/vulnerabilities.html", "reference-site"),
+        ("url", "https://talosintelligence.com/talos_file_reputation?s=", "reference-site"),
     ],
 )
 def test_junk_values_are_refused_with_their_reason(kind, value, reason):
@@ -66,6 +79,10 @@ def test_junk_values_are_refused_with_their_reason(kind, value, reason):
         ("url", "https://sites.google.com/view/brewpage"),
         ("url", "https://github.com/evil/repo/releases/download/x.zip"),
         ("email-addr", "xavpy@njyihuhzhyjumdjenwdsugjsku.us"),
+        ("domain-name", "cariere.gov.md"),  # a registry's level, not a Markdown file
+        ("domain-name", "mlxya.oss-accelerate.aliyuncs.com"),
+        ("url", "http://downloaded.zip/payload"),  # a scheme says it is a host
+        ("email-addr", "boroda70@meta.ua"),  # the attacker's address at a webmail provider
     ],
 )
 def test_real_indicators_are_kept(kind, value):
@@ -116,3 +133,25 @@ def test_the_days_own_source_sites_are_not_imported_as_domains():
 def test_punycode_domains_are_checked_against_unicode_suffixes():
     assert check_value("domain-name", "xn--80ak6aa92e.xn--p1ai") is None  # a .рф domain
     assert check_value("domain-name", "evil.xn--zzzz-invalid") == "invalid-domain"
+
+
+def test_a_unicode_escape_stuck_to_a_value_is_cut_off():
+    assert canonical_value("domain-name", "u200bf9999.app") == "f9999.app"
+    assert canonical_value("url", "u201chttps://evil.biz/x") == "https://evil.biz/x"
+
+
+def test_top_sites_are_benign_as_written_not_their_users_pages():
+    from vigilintel_connector.resolve.warninglists import benign_list, popular
+
+    assert benign_list("domain-name", "vk.ru") == "tranco10k"
+    assert popular("telegram.org") == "tranco10k"
+    assert popular("claude-code-cmd.squarespace.com") is None
+    assert benign_list("domain-name", "evil.pages.dev") is None
+
+
+def test_the_next_word_glued_to_a_urls_file_is_cut_off():
+    assert (
+        canonical_value("url", "http://arkanix.pw/stealer.pyand") == "http://arkanix.pw/stealer.py"
+    )
+    assert canonical_value("url", "http://ipapi.co/json/and") == "http://ipapi.co/json/"
+    assert canonical_value("url", "http://evil.biz/brand") == "http://evil.biz/brand"

@@ -106,3 +106,130 @@ def test_an_actor_targets_the_vulnerabilities_its_article_says_it_exploits(days)
     assert {source for source, _ in exploited} <= {
         "threat-actor", "intrusion-set", "malware", "campaign",
     }  # fmt: skip
+
+
+def test_nationalities_name_their_country_but_not_in_a_free_description():
+    found = places.places_in("forces de l'ordre espagnoles, estoniennes et américaines")
+    assert [p.name for p in found] == ["Spain", "Estonia", "United States of America"]
+    assert [p.name for p in places.places_in("Iranian hackers")] == ["Iran (Islamic Republic of)"]
+    assert places.places_in("un groupe pro-russe", nationalities=False) == []
+    assert places.places_in("des locales anglaises, un texte en anglais") == []  # languages
+
+
+def _markdown_day(text: str) -> list[dict]:
+    import datetime as dt
+
+    from vigilintel_connector.convert.markdown import markdown_contribution
+    from vigilintel_connector.normalise.stix import normalise_contributions
+
+    day = dt.date(2026, 4, 14)
+    contribution = markdown_contribution(text.encode(), day, "2026/04/2026-04-14-report.md")
+    return normalise_contributions([contribution], day, ("fr",)).bundle["objects"]
+
+
+_ARTICLES = """# ARTICLES
+
+## L'Allemagne accuse APT28
+L'Allemagne accuse le groupe APT28 d'une cyberattaque contre son contrôle aérien.
+
+| Indicateurs | Descriptions |
+|:---|:---|
+| Groupe ou acteur malveillant | APT28 |
+| Observables & Indicateurs de compromission | ```* IP: 45.135.180.38 <br/> \
+* gateway[.]itstgate[.]com (système interne affecté) <br/> * hooks/vm.tf``` |
+
+### Source (url) du ou des articles
+* https://www.bleepingcomputer.com/news/security/germany-apt28/
+
+<br>
+<br>
+<div id="exploitation-de-react2shell-cve-2025-55182"></div>
+
+## Exploitation de React2Shell (CVE-2025-55182)
+Des groupes liés à la Chine exploitent CVE-2025-55182. \
+Certificat (Serial: 4deb2644a5ad1488f98f6a8d6bca1fab).
+
+### Source (url) du ou des articles
+* https://securityonline.info/react2shell/
+"""
+
+
+def test_an_articles_indicator_table_gives_its_iocs_and_its_actor_nothing_of_the_next():
+    objects = _markdown_day(_ARTICLES)
+    patterns = sorted(o["pattern"] for o in objects if o["type"] == "indicator")
+    assert patterns == ["[ipv4-addr:value = '45.135.180.38']"]  # not the victim's, not a file
+    values = {o.get("value") for o in objects}
+    assert "gateway.itstgate.com" in values  # the observable stays; only the claim is withheld
+    by_id = {o["id"]: o for o in objects}
+    targeted = {
+        by_id[r["target_ref"]].get("name")
+        for r in objects
+        if r["type"] == "relationship" and by_id[r["source_ref"]].get("name") == "APT28"
+    }
+    assert "CVE-2025-55182" not in targeted  # the next article's anchor is no text of this one
+    assert not any(o["type"] == "file" for o in objects)  # a certificate serial is no MD5
+
+
+def test_the_geopolitics_table_names_places():
+    text = """## Synthèse de l'actualité géopolitique
+| Secteur d'activité | Thème | Description | Source |
+|:---|:---|:---|:---|
+| Gouvernemental | Blocus | Les États-Unis bloquent les ports iraniens. | x |
+"""
+    names = {o["name"] for o in _markdown_day(text) if o["type"] == "location"}
+    assert names == {"United States of America", "Iran (Islamic Republic of)"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [("Storm 1516", "Storm 1516"), ("APT 28", "APT 28"), ("LockBit 5.0", "LockBit")],
+)
+def test_an_id_is_no_version(raw, name):
+    from vigilintel_connector.resolve.names import read_name
+
+    assert (read_name(raw).name, read_name(raw).generic) == (name, False)
+
+
+def test_file_names_and_products_are_no_tools():
+    from vigilintel_connector.resolve.entities import resolve
+
+    assert resolve("tool", "syncobs.exe", []).dropped == ["file-name"]
+    assert resolve("tool", "VPNs commerciaux", []).dropped == ["product-name"]
+    assert resolve("tool", 'Chercheur "Chaotic Eclipse"', []).dropped == ["generic-name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["**Firmware affecté :** Versions antérieures à 1.0.7.81",
+     "Appliquer le firmware 1.0.7.81 (ou version ultérieure)"],
+)  # fmt: skip
+def test_a_version_is_no_ip_address(text):
+    from vigilintel_connector.convert.markdown_fields import iocs_in
+
+    assert iocs_in(text) == []
+
+
+def test_a_victims_own_site_gets_no_indicator():
+    text = """## Synthèse des violations de données
+| Secteur d'activité | Victime | Description de la menace/incident | Source |
+|:---|:---|:---|:---|
+| Gouvernement | Moldovan Portals (cariere.gov[.]md) | Fuite de données du portail. | x |
+
+# ARTICLES
+
+## Fuites de données sur les portails moldaves
+Des données du portail `cariere.gov[.]md` ont fuité.
+
+### Indicateurs de compromission (IoCs)
+*   **DOMAIN**: `cariere[.]gov[.]md`
+
+### Source (url) du ou des articles
+* https://databreaches.net/moldova/
+"""
+    objects = _markdown_day(text)
+    victim = next(
+        o for o in objects if o.get("identity_class") == "organization" and "Moldovan" in o["name"]
+    )
+    assert (victim["name"], victim["contact_information"]) == ("Moldovan Portals", "cariere.gov.md")
+    assert not [o for o in objects if o["type"] == "indicator"]
+    assert "Republic of Moldova" in {o["name"] for o in objects if o["type"] == "location"}

@@ -24,6 +24,8 @@ from vigilintel_connector.convert.shared import (
     texts_of,
     the_family,
     uses,
+    victim_identity,
+    victim_name,
     vulnerability,
 )
 from vigilintel_connector.terms import CVE, hash_algorithm, is_empty
@@ -217,18 +219,20 @@ def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
     sector = b.text(sector_value)
     refs = [actor] if actor else []
     if isinstance(victim, str) and not is_placeholder_name(victim):
-        identity = b.add(
-            "identity", victim.strip(), name=victim.strip(), identity_class="organization"
-        )
+        name, remark = victim_name(victim)
+        identity = victim_identity(b, name, remark)
         incident = b.add(
-            "incident", f"breach/{victim}", name=f"Data breach: {victim.strip()}",
+            "incident", f"breach/{name}", name=f"Data breach: {name}",
             description="\n\n".join(p for p in (description, sector and f"Sector: {sector}") if p),
             incident_type="data-breach", external_references=_sources(entry),
         )  # fmt: skip
         b.relate(incident, "targets", identity)
         b.relate(incident, "attributed-to", actor)
         refs += [identity, incident]
-        for location in locations(b, f"{description}\n{sector}\n{b.text(entry.get('country'))}"):
+        found = locations(b, f"{remark}\n{sector}")  # "(Corée du Sud)": the victim's own
+        found += locations(b, description, nationalities=False)
+        found += locations(b, b.text(entry.get("country")))
+        for location in dict.fromkeys(found):
             b.relate(incident, "targets", location)
             refs.append(location)
         for sector_id in sectors(b, sector_value):

@@ -26,6 +26,8 @@ from vigilintel_connector.convert.shared import (
     techniques,
     the_family,
     uses,
+    victim_identity,
+    victim_name,
     vulnerability,
 )
 from vigilintel_connector.normalise.result import Contribution, NoContent
@@ -136,7 +138,8 @@ def _article(b: Builder, article: Section) -> None:
     # Its IoCs indicate the article's one family, else its one actor.
     indicated = the_family(named) or only_actor
     for kind, value in parts.iocs:
-        refs.extend(observable_with_indicator(b, kind, value, indicated))
+        benign = value in parts.benign
+        refs.extend(observable_with_indicator(b, kind, value, indicated, benign))
     attacker = exploiter(text, only_actor, the_family(named))
     for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
         refs.append(vulnerability(b, cve))
@@ -167,6 +170,12 @@ def _actor(b: Builder, name: str, aliases: Iterable[str]) -> str:
     return b.add("threat-actor", name, name=name, aliases=list(aliases) or None)
 
 
+# Synthesis tables whose rows are about places: geopolitics and regulation.
+_PLACE_TABLES = (
+    "synthese de l'actualite geopolitique", "synthese geopolitique", "synthese reglementaire",
+)  # fmt: skip
+
+
 def synthesis_table(b: Builder, title: str, table: Table) -> None:
     """The day's synthesis tables: vulnerabilities with their scores, actors, breaches."""
     for record in table.records():
@@ -189,6 +198,9 @@ def synthesis_table(b: Builder, title: str, table: Table) -> None:
                 for actor in row_actors:  # the row pairs its actor with its mode of operation
                     uses(b, actor, named)
             continue
+        if title.startswith(_PLACE_TABLES):  # where the news happened, where a law applies
+            locations(b, " ".join(plain(value) for value in record.values()))
+            continue
         victim = fields.cell(record, "victime", "victim")
         if victim is not None and ("violation" in title or "breach" in title):
             _victim_row(b, victim, record)
@@ -207,10 +219,10 @@ def _vulnerability_row(b: Builder, cve_cell: str, record: dict[str, str]) -> Non
 
 
 def _victim_row(b: Builder, victim: str, record: dict[str, str]) -> None:
-    name = plain(victim)
+    name, remark = victim_name(plain(victim))
     if not fields.is_name(name):
         return
-    identity = b.add("identity", name, name=name, identity_class="organization")
+    identity = victim_identity(b, name, remark)
     sector = plain(fields.cell(record, "secteur", "sector") or "")
     data = plain(fields.cell(record, "donnees", "data") or "")
     description = "\n\n".join(p for p in (data, sector and f"Sector: {sector}") if p)
@@ -219,7 +231,11 @@ def _victim_row(b: Builder, victim: str, record: dict[str, str]) -> None:
         description=description or None, incident_type="data-breach",
     )  # fmt: skip
     b.relate(incident, "targets", identity)
-    for target in locations(b, " ".join(record.values())) + sectors(b, sector):
+    # "ANTS (Agence Française)": the victim's own nationality is where; the description's
+    # ("un groupe pro-russe") is who, so only its country names count.
+    found = locations(b, f"{name}\n{remark}\n{sector}")
+    found += locations(b, " ".join(record.values()), nationalities=False)
+    for target in dict.fromkeys(found + sectors(b, sector)):
         b.relate(incident, "targets", target)
 
 

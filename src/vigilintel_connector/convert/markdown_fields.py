@@ -25,7 +25,14 @@ _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`|()\[\]]+", re.IGNORECASE)
 # costs time in proportion to its length (an unbounded ``+`` here took 48 s on a 64 KB line).
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-_VERSION_BEFORE = re.compile(r"(?:version|versions|v|build|release)\s*$")
+# Words that make the dotted number after them a version: "version 1.0.7.81", "Versions
+# antérieures à 1.0.7.81", "firmware 1.0.7.81", "prior to 2.3.4.5"; or after it: "(ou version…".
+_VERSION_BEFORE = re.compile(
+    r"(?:version|versions|v|build|release|firmware|ant[ée]rieure?s?\s+[àa]|prior\s+to|before|"
+    r"jusqu.?[àa]|up\s+to|<=?|>=?)\s*$"
+)
+_VERSION_AFTER = re.compile(r"^\W{0,3}(?:\(?\s*ou\s+)?(?:version|ult[ée]rieure|or\s+later)")
+_SERIAL_BEFORE = re.compile(r"(?:serial|s[ée]rie|thumbprint|empreinte)\W*(?:number|n°)?\W*$")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F:]{1,4}(?![\w:])")
 _HASH = re.compile(r"\b(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})\b")
 _DOMAIN = re.compile(
@@ -57,6 +64,13 @@ _IOC_LABELS = (
     "sha-256", "sha512", "hash", "email", "e-mail", "indicator", "compromise", "ioc",
 )  # fmt: skip
 _ACTOR_LABELS = ("threat actor", "acteur", "actor", "groupe")
+_REMARK = re.compile(r"\(([^()]{1,300})\)")
+_ITEM_BREAK = re.compile(r"<br\s*/?>|\n|;|(?:^|\s)[*•]\s")
+_NOT_THE_ATTACKERS = re.compile(
+    r"\b(?:affect[ée]e?s?|l[ée]gitimes?|legitimate|internes?|internal|usurp\w*|impersonated|"
+    r"victimes?|victims?)\b",
+    re.IGNORECASE,
+)
 _TOOL_LABELS = ("tools", "malware", "outils", "outil")
 _TARGET_LABELS = (
     "threat target", "cible", "secteur", "sector", "target", "victim", "pays cible",
@@ -72,6 +86,7 @@ class ArticleParts:
     iocs: list[tuple[str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)  # "🎯 Threat Target", "Secteurs ciblés"
+    benign: set[str] = field(default_factory=set)  # IoCs their own remark calls the victim's
 
 
 def read_section(title: str, section: Section, parts: ArticleParts) -> None:
@@ -82,6 +97,7 @@ def read_section(title: str, section: Section, parts: ArticleParts) -> None:
     elif "indicateur" in title or "ioc" in title:
         for line in [*lines, *(" ".join(row) for t in section.tables for row in t.rows)]:
             _add(parts.iocs, iocs_in(line))
+            parts.benign |= benign_iocs(line)
     elif "groupe" in title or "acteur" in title:
         for line in lines:
             _add(parts.actors, actor_names(line, strict=True))
@@ -93,6 +109,10 @@ def read_section(title: str, section: Section, parts: ArticleParts) -> None:
         parts.summary.extend(plain(p) for p in section.paragraphs)
         for item in section.items:
             _labelled_item(item, parts)
+        for table in section.tables:
+            if table.header and fold(plain(table.header[0])).startswith("indicateur"):
+                for row in table.rows:  # "| Observables & Indicateurs … | * IP: … |", 2026's layout
+                    _labelled_row(fold(plain(row[0])), row[1] if len(row) > 1 else "", parts)
 
 
 def _labelled_item(item: str, parts: ArticleParts) -> None:
@@ -106,6 +126,7 @@ def _labelled_item(item: str, parts: ArticleParts) -> None:
         _add(parts.sources, urls(fang(value)))
     elif label.startswith(_IOC_LABELS):
         _add(parts.iocs, iocs_in(item.partition(":")[2]))
+        parts.benign |= benign_iocs(item.partition(":")[2])
     elif label.startswith(_TARGET_LABELS):
         parts.targets.append(value.strip())
     elif label.startswith(_ACTOR_LABELS):
@@ -114,6 +135,14 @@ def _labelled_item(item: str, parts: ArticleParts) -> None:
         _add(parts.tools, [name for name, _ in actor_names(value, strict=False)])
     elif label.startswith("recommandation") or label.startswith("security recommandation"):
         parts.recommendations.append(value.strip())
+
+
+def _labelled_row(label: str, cell: str, parts: ArticleParts) -> None:
+    if label.startswith("observables") or "compromission" in label:
+        _add(parts.iocs, iocs_in(cell))
+        parts.benign |= benign_iocs(cell)
+    elif label.startswith(_ACTOR_LABELS):
+        _add(parts.actors, actor_names(plain(cell), strict=True))
 
 
 def _add(target: list, values: list) -> None:
@@ -181,12 +210,16 @@ def iocs_in(text: str) -> list[tuple[str, str]]:
         for email in _EMAIL.findall(rest):
             found.append(("email-addr", email))
             rest = rest.replace(email, " ")
-    for digest in _HASH.findall(rest):
-        found.append((HASH_BY_LENGTH[len(digest)], digest.lower()))
+    for match in list(_HASH.finditer(rest)):
+        digest = match.group()
+        if not _SERIAL_BEFORE.search(rest[max(0, match.start() - 20) : match.start()].lower()):
+            found.append((HASH_BY_LENGTH[len(digest)], digest.lower()))  # not "Serial: 4deb…"
         rest = rest.replace(digest, " ")
     for match in _IPV4.finditer(rest):
-        before = rest[max(0, match.start() - 10) : match.start()].lower()
-        if _is_ip(match.group()) and not _VERSION_BEFORE.search(before):
+        before = rest[max(0, match.start() - 30) : match.start()].lower()
+        after = rest[match.end() : match.end() + 30].lower()
+        version = _VERSION_BEFORE.search(before) or _VERSION_AFTER.search(after)
+        if _is_ip(match.group()) and not version:
             found.append(("ipv4-addr", match.group()))  # not "version 1.0.7.81"
     rest = _IPV4.sub(" ", rest)
     for address in _IPV6.findall(rest):
@@ -196,6 +229,21 @@ def iocs_in(text: str) -> list[tuple[str, str]]:
         if is_plausible_domain(domain.lower()):
             found.append(("domain-name", domain.lower()))
     return list(dict.fromkeys(found))
+
+
+def benign_iocs(line: str) -> set[str]:
+    """The values of an IoC line that the remark after them calls affected, internal or
+    legitimate: "gateway[.]itstgate[.]com (indique un système interne affecté…)", "booking[.]com
+    (usurpation d'identité)". They are the victim's or a brand's, not the attacker's."""
+    text = fang(line)
+    found: set[str] = set()
+    start = 0
+    for remark in _REMARK.finditer(text):
+        if _NOT_THE_ATTACKERS.search(remark.group(1)):  # the values of its own list item
+            item = _ITEM_BREAK.split(text[start : remark.start()])[-1]
+            found |= {value for _, value in iocs_in(item)}
+        start = remark.end()
+    return found
 
 
 def code_span_iocs(source: str) -> list[tuple[str, str]]:

@@ -29,6 +29,8 @@ _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
     ["emphasis", "backticks", "link", "autolink", "html_inline", "entity", "escape", "newline"]
 )
 _MARKUP = frozenset("*_`[<\\&!")
+# A paragraph of nothing but HTML tags ("<br>\n<div id=\"next-article-cve-2025-1234\"></div>").
+_TAGS_ONLY = re.compile(r"\s*(?:<[^<>]*>\s*)+")
 _QUOTES = re.compile(r"^(?:[ \t]*>){2,}", re.MULTILINE)
 
 
@@ -129,6 +131,9 @@ def parse(text: str, path: str) -> Section:
         elif kind == "list_item_close":
             item_depth -= 1
         elif kind == "inline" and tokens[position - 1].type == "paragraph_open":
+            if _TAGS_ONLY.fullmatch(token.content):
+                position += 1  # "<br>" spacers and the next article's anchor: no text
+                continue
             target = stack[-1].items if item_depth else stack[-1].paragraphs
             target.append(token.content)
         elif kind in ("fence", "code_block"):

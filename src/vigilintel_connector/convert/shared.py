@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from vigilintel_connector.convert.builder import Builder
+from vigilintel_connector.convert.markdown_fields import iocs_in
 from vigilintel_connector.normalise.observables import refang
 from vigilintel_connector.resolve.mentions import campaign_mentions, malware_mentions
 from vigilintel_connector.resolve.places import COUNTRY, Place, places_in
@@ -74,10 +75,32 @@ def techniques(b: Builder, value: object, actor: str | None) -> list[str]:
     return found
 
 
-def locations(b: Builder, text: str) -> list[str]:
+def locations(b: Builder, text: str, nationalities: bool = True) -> list[str]:
     """A location for each country or region the text names (English or French), under the
-    name, type and aliases of OpenCTI's own datasets."""
-    return [location(b, place) for place in places_in(text)]
+    name, type and aliases of OpenCTI's own datasets (see ``places_in``)."""
+    return [location(b, place) for place in places_in(text, nationalities)]
+
+
+_REMARKED = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<remark>[^()]*)\)$")
+
+
+def victim_name(raw: str) -> tuple[str, str]:
+    """A victim as upstream writes it, "Coupang (Corée du Sud)": its name and its remark, whose
+    places are the victim's."""
+    match = _REMARKED.match(raw.strip())
+    if match and match.group("name").strip():
+        return match.group("name").strip(), match.group("remark")
+    return raw.strip(), ""
+
+
+def victim_identity(b: Builder, name: str, remark: str) -> str:
+    """The victim organisation; the sites its remark names ("Moldovan Portals (cariere.gov[.]md)")
+    are its own, kept as its contact information so that no indicator is made of them."""
+    sites = [v for k, v in iocs_in(remark) if k == "domain-name"]
+    return b.add(
+        "identity", name, name=name, identity_class="organization",
+        contact_information=", ".join(sites) or None,
+    )  # fmt: skip
 
 
 def location(b: Builder, place: Place) -> str:
@@ -131,8 +154,11 @@ def classify(value: str) -> tuple[str, str] | None:
     return None
 
 
-def observable_with_indicator(b: Builder, kind: str, value: str, actor: str | None) -> list[str]:
-    """An IoC upstream presents as such: the observable, and an indicator based on it."""
+def observable_with_indicator(
+    b: Builder, kind: str, value: str, actor: str | None, benign: bool = False
+) -> list[str]:
+    """An IoC upstream presents as such: the observable, and an indicator based on it unless
+    upstream's own remark says the value is the victim's or legitimate (``benign``)."""
     if kind in HASH_LENGTHS:
         digest = value.lower()
         observable = b.add("file", f"{kind}:{digest}", hashes={kind: digest})
@@ -142,6 +168,9 @@ def observable_with_indicator(b: Builder, kind: str, value: str, actor: str | No
         observable = b.add(kind, clean, value=clean)
         escaped = clean.replace("\\", "\\\\").replace("'", "\\'")
         pattern = f"[{kind}:value = '{escaped}']"
+    if benign:
+        b.tally.drop("benign-by-remark")
+        return [observable]
     indicator = b.add(
         "indicator", pattern, name=refang(value), pattern=pattern, pattern_type="stix",
         valid_from=b.stamp, indicator_types=["malicious-activity"],

@@ -44,6 +44,9 @@ _REASONS = {
     "concatenated-domain": "domains glued together",
     "invalid-email": "malformed email addresses",
     "invalid-domain": "malformed domains",
+    "file-name-domain": "file names read as domains (libfoo.so, install.sh, a.zip)",
+    "benign-by-remark": "indicators of values their own remark calls the victim's or legitimate",
+    "closed-tld-domain": "domains under brand TLDs nobody else can register (fraud.read)",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from stix2patterns.validator import run_validator
 
@@ -319,7 +320,11 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
             return None
         refanged = f"[{kind}:value = '{value}']"
         listed = warninglists.benign_list(kind, value)
-        if kind in ("domain-name", "url") and owner_label(value) in ctx.victims:
+        if kind == "url" and not listed:  # a page of a popular site itself, not of its users'
+            listed = warninglists.popular((urlsplit(value).hostname or "").removeprefix("www."))
+        host = value if kind == "domain-name" else (urlsplit(value).hostname or "")
+        mine = owner_label(value) in ctx.victims or host.removeprefix("www.") in ctx.victims
+        if kind in ("domain-name", "url") and mine:
             ctx.remove(obj, "victim-domain")  # the victim's own site: the observable stays
             return None
     else:

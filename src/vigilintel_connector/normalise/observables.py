@@ -32,37 +32,83 @@ PUBLIC_RESOLVERS = frozenset(
         "208.67.222.222", "208.67.220.220", "4.2.2.1", "4.2.2.2",
     }
 )  # fmt: skip
-# Sites that articles cite or link to and that an LLM records as "observables": never an IOC as
-# a bare domain. Operators extend this with VIGILINTEL_EXCLUDED_HOSTS.
-REFERENCE_SITES = frozenset(
+# Platforms that articles cite or link to and that an LLM records as "observables": never an IOC
+# as a bare domain, while a page on them can be one (a repository, a paste, a shared file).
+# Operators extend this with VIGILINTEL_EXCLUDED_HOSTS.
+_PLATFORMS = frozenset(
     {
         "chatgpt.com", "openai.com", "github.com", "google.com", "microsoft.com", "apple.com",
         "twitter.com", "x.com", "linkedin.com", "youtube.com", "facebook.com", "wikipedia.org",
-        "mitre.org", "attack.mitre.org", "nvd.nist.gov", "cisa.gov", "virustotal.com",
-        "bleepingcomputer.com", "thehackernews.com", "securityweek.com", "darkreading.com",
-        "therecord.media", "securityaffairs.com", "cert.ssi.gouv.fr", "example.com",
-        # News and vendors' research sites the articles cite: references, not infrastructure.
-        "undercodenews.com", "gbhackers.com", "cybersecuritynews.com", "hackread.com",
-        "helpnetsecurity.com", "theregister.com", "go.theregister.com", "zdnet.com",
-        "techcrunch.com", "wired.com", "krebsonsecurity.com", "infosecurity-magazine.com",
-        "scworld.com", "cyberscoop.com", "csoonline.com", "bankinfosecurity.com",
-        "databreaches.net", "ransomlook.io", "ransomware.live", "securelist.com",
-        "unit42.paloaltonetworks.com", "blog.talosintelligence.com", "research.checkpoint.com",
-        "welivesecurity.com", "isc.sans.edu", "cvefeed.io", "haveibeenpwned.com",
-        "seclists.org", "lemagit.fr", "zataz.com", "lemondeinformatique.fr", "cyberveille.ch",
-        "socradar.io", "thecyberexpress.com", "cybernews.com", "securityonline.info",
+        "virustotal.com", "example.com",
+        "mega.nz", "mega.io", "dropbox.com", "pastebin.com", "mediafire.com", "wetransfer.com",
+        "gofile.io", "drive.google.com", "docs.google.com", "onedrive.live.com", "discord.com",
+        "discordapp.com", "t.me", "telegram.org", "npmjs.com", "pypi.org", "huggingface.co",
+        "registry.npmjs.org", "files.pythonhosted.org",
+        "any.run", "tria.ge", "urlscan.io", "shodan.io", "censys.io", "osv.dev",
+        # Public out-of-band testing services (Burp Collaborator, interactsh, canary tokens).
+        "oastify.com", "burpcollaborator.net", "interact.sh", "canarytokens.com",
+        # Webmail providers: an attacker's address there is an IoC, the provider is not.
+        "gmail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com", "aol.com",
+        "icloud.com", "proton.me", "protonmail.com", "tutanota.com", "tuta.io", "gmx.com",
+        "gmx.de", "web.de", "mail.com", "mail.ru", "bk.ru", "inbox.ru", "list.ru", "yandex.ru",
+        "yandex.com", "rambler.ru", "meta.ua", "ukr.net", "i.ua", "qq.com", "163.com",
+        "126.com", "naver.com", "onionmail.org", "cock.li", "zohomail.com",
     }
 )  # fmt: skip
+# News, advisories and security vendors: what the articles are read on. Any URL under them is a
+# reference, never attacker infrastructure ("go.trendmicro.com/tis/…", a Talos lookup page).
+REPORTERS = frozenset(
+    {
+        "mitre.org", "nist.gov", "cisa.gov", "cert.ssi.gouv.fr", "bleepingcomputer.com",
+        "thehackernews.com", "securityweek.com", "darkreading.com", "therecord.media",
+        "securityaffairs.com", "undercodenews.com", "gbhackers.com", "cybersecuritynews.com",
+        "hackread.com", "helpnetsecurity.com", "theregister.com", "zdnet.com", "techcrunch.com",
+        "wired.com", "krebsonsecurity.com", "infosecurity-magazine.com", "scworld.com",
+        "cyberscoop.com", "csoonline.com", "bankinfosecurity.com", "databreaches.net",
+        "ransomlook.io", "ransomware.live", "securelist.com", "kaspersky.com",
+        "paloaltonetworks.com", "talosintelligence.com", "checkpoint.com", "welivesecurity.com",
+        "eset.com", "sans.edu", "cvefeed.io", "haveibeenpwned.com", "seclists.org", "lemagit.fr",
+        "zataz.com", "lemondeinformatique.fr", "cyberveille.ch", "socradar.io",
+        "thecyberexpress.com", "cybernews.com", "securityonline.info", "trendmicro.com",
+        "crowdstrike.com", "mandiant.com", "sentinelone.com", "proofpoint.com", "sophos.com",
+        "fortinet.com", "fortiguard.com", "elastic.co", "recordedfuture.com", "sekoia.io",
+        "thedfirreport.com", "synacktiv.com", "rapid7.com", "tenable.com", "qualys.com",
+        "huntress.com", "arcticwolf.com", "trellix.com", "broadcom.com", "zscaler.com",
+        "netskope.com", "bitdefender.com", "malwarebytes.com", "group-ib.com", "volexity.com",
+        "microsoft.security",
+    }
+)  # fmt: skip
+REFERENCE_SITES = _PLATFORMS | REPORTERS
 # Where a URL stops being one: a space, a pipe, a brace or quote ("…/12.d|iexThe",
 # "…/features/{payload_id"). What precedes is kept when it is still a URL.
 _HTTP_LIKE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _URL_DEFECT = re.compile(r"[\s|{}<>\"\\^`]")
+# The next word of the sentence glued to a URL's file ("…/stealer.pyand", "…/json/and").
+_GLUED_WORD = re.compile(
+    r"(\.(?:py|php|js|sh|exe|dll|zip|rar|html?|txt|ps1|bat|vbs|jar|apk|msi)|/)(?:and|to|or|et|ou)$"
+)
 _PLACEHOLDER_HOSTS = frozenset({"example.com", "example.org", "example.net", "localhost", "test"})
 # Two-label "domains" whose suffix is also an English word are, in upstream, sentence fragments
 # ("handle.in", "reasoning.in") rather than registered names.
 _PROSE_SUFFIXES = frozenset(
     {"in", "on", "at", "as", "is", "it", "by", "or", "an", "of", "if", "to"}
 )
+# Top-level domains that are also file extensions: "libsynopkg.so", "install.sh", "exp.py",
+# "payload.zip" are files an article names. Read as a domain only below a second-level public
+# suffix ("cariere.gov.md"), where a registry, not a file system, put the dot.
+_FILE_EXTENSION_TLDS = frozenset({"sh", "ps", "so", "py", "zip", "java", "rs", "md", "mov", "tf"})
+_SECOND_LEVELS = frozenset({"gov", "com", "org", "net", "edu", "co", "ac"})
+# Brand top-level domains whose owner registers no third party ("fraud.read" is a sentence the
+# LLM cut at its full stop, "rootroy.windows" a path): nothing under them is an attacker's.
+_CLOSED_TLDS = frozenset(
+    {
+        "read", "here", "fido", "windows", "shell", "seek", "aws", "microsoft", "google",
+        "apple", "amazon", "youtube", "android", "chrome", "office", "azure", "bing", "xbox",
+        "skype", "hotmail", "gmail", "docs", "drive", "search", "play",
+    }
+)  # fmt: skip
+# Unicode escapes that lost their backslash and stuck to the value ("u201clibfoo.so").
+_ESCAPE_RESIDUE = re.compile(r"^u20(?:0b|1[89cd])(?=[a-z0-9])", re.IGNORECASE)
 _GLUED_TLDS = ("com", "net", "org")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@([A-Za-z0-9.-]+)")
@@ -143,6 +189,12 @@ def check_domain(value: str, excluded: frozenset[str] = frozenset()) -> str | No
     labels = value.split(".")
     if len(labels) == 2 and labels[1] in _PROSE_SUFFIXES and labels[0].isalpha():
         return "sentence-fragment-domain"
+    suffix = _psl().publicsuffix(value)
+    registry_level = len(labels) > 2 and labels[-2] in _SECOND_LEVELS
+    if labels[-1] in _FILE_EXTENSION_TLDS and suffix == labels[-1] and not registry_level:
+        return "file-name-domain"
+    if labels[-1] in _CLOSED_TLDS and suffix == labels[-1]:
+        return "closed-tld-domain"
     for i in range(1, len(labels) - 1):
         label = labels[i]
         for tld in _GLUED_TLDS:
@@ -155,9 +207,14 @@ def check_domain(value: str, excluded: frozenset[str] = frozenset()) -> str | No
     if value in _PLACEHOLDER_HOSTS:
         return "placeholder-value"
     bare = value.removeprefix("www.")
-    if bare in REFERENCE_SITES or bare in excluded:
+    if bare in REFERENCE_SITES or bare in excluded or _registered(bare) in REPORTERS:
         return "reference-site"
     return None
+
+
+def _registered(host: str) -> str:
+    """The domain a host is registered under ("go.trendmicro.com" → "trendmicro.com")."""
+    return _psl().privatesuffix(host) or host
 
 
 def check_url(value: str, source_urls: frozenset[str] = frozenset()) -> str | None:
@@ -168,7 +225,7 @@ def check_url(value: str, source_urls: frozenset[str] = frozenset()) -> str | No
         return "invalid-url"
     if parts.scheme.lower() not in ("http", "https", "ftp", "ftps") or not host:
         return "invalid-url"
-    if value.rstrip("/") in source_urls:
+    if value.rstrip("/") in source_urls or _registered(host) in REPORTERS:
         return "reference-site"
     if host in _PLACEHOLDER_HOSTS or _URL_PLACEHOLDER.search(value):
         return "placeholder-value"
@@ -182,10 +239,13 @@ def check_url(value: str, source_urls: frozenset[str] = frozenset()) -> str | No
     return check_ipv4(host) if "." in host else check_ipv6(host)
 
 
-def check_email(value: str) -> str | None:
+def check_email(value: str, excluded: frozenset[str] = frozenset()) -> str | None:
     match = _EMAIL.fullmatch(value)
     if not match or not is_plausible_domain(match.group(1).lower()):
         return "invalid-email"
+    domain = match.group(1).lower().removeprefix("www.")  # a news site's contact address
+    if domain in excluded or _registered(domain) in REPORTERS:
+        return "reference-site"
     return None
 
 
@@ -216,25 +276,28 @@ def check_value(
         return check_domain(value, excluded)
     if stix_type == "url":
         return check_url(value, source_urls)
+    if stix_type == "email-addr":
+        return check_email(value, excluded)
     check = _VALUE_CHECKS.get(stix_type)
     return check(value) if check else None
 
 
-_VALUE_CHECKS = {"ipv4-addr": check_ipv4, "ipv6-addr": check_ipv6, "email-addr": check_email}
+_VALUE_CHECKS = {"ipv4-addr": check_ipv4, "ipv6-addr": check_ipv6}
 # The observable types identified by a ``value`` that the checks above judge.
-VALUE_TYPES = frozenset({*_VALUE_CHECKS, "domain-name", "url"})
+VALUE_TYPES = frozenset({*_VALUE_CHECKS, "domain-name", "url", "email-addr"})
 
 
 def canonical_value(stix_type: str, value: str) -> str:
     """One spelling per value, so the same observable gets the same id every day."""
     value = refang(value)
     if stix_type in ("domain-name", "email-addr"):
-        return value.lower().rstrip(".")
+        return _ESCAPE_RESIDUE.sub("", value.lower().rstrip("."))
     if stix_type == "ipv6-addr":
         try:
             return str(ipaddress.IPv6Address(value))
         except ValueError:
             return value
     if stix_type == "url":
-        return _URL_DEFECT.split(value, maxsplit=1)[0]
+        url = _ESCAPE_RESIDUE.sub("", _URL_DEFECT.split(value, maxsplit=1)[0])
+        return _GLUED_WORD.sub(r"\1", url)
     return value

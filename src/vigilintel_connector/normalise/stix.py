@@ -176,13 +176,21 @@ def _articles(
 
 
 def _victims(objects: list[dict[str, Any]]) -> frozenset[str]:
-    """The day's victim organisations, as the letters of their names ("Nike" → nike)."""
-    return frozenset(
-        k for o in objects
+    """The day's victim organisations, as the letters of their names ("Nike" → nike), and the
+    sites their contact information names ("cariere.gov.md")."""
+    victims = [
+        o for o in objects
         if o.get("type") == "identity" and o.get("identity_class", "organization") == "organization"
         and isinstance(o.get("name"), str) and not is_upstream_author(o["name"])
-        and len(k := index.key(o["name"])) >= 4
-    )  # fmt: skip
+    ]  # fmt: skip
+    names = {k for o in victims if len(k := index.key(o["name"])) >= 4}
+    sites = {
+        site.strip().lower()
+        for o in victims
+        if isinstance(o.get("contact_information"), str)
+        for site in o["contact_information"].split(",")
+    }
+    return frozenset(names | sites)
 
 
 def _day_texts(articles: dict[str, list[str]]) -> list[str]:

@@ -32,6 +32,12 @@ from vigilintel_connector.vocabulary import is_placeholder_name
 _ACTOR_FIELDS = frozenset({"threat-actor", "intrusion-set"})
 _ACTOR_ORDER = (index.GROUPS, index.FAMILIES, index.MITRE_TOOLS, index.GENERIC_TOOLS)
 _SOFTWARE_ORDER = (index.MITRE_TOOLS, index.FAMILIES, index.GENERIC_TOOLS, index.GROUPS)
+# A file name is no actor, malware or tool name ("syncobs.exe", "loader.dll", "run.ps1").
+_FILE_NAME = re.compile(
+    r"[\w.-]+\.(?:exe|dll|sys|ps1|psm1|bat|cmd|vbs|js|jse|hta|lnk|msi|scr|jar|apk|elf|so|sh|py|"
+    r"zip|rar|7z|iso|img|docx?|xlsx?|pdf)",
+    re.IGNORECASE,
+)
 _ALIAS_MARKERS = re.compile(
     r"^(?:aka|a\.k\.a\.?|alias|also known as|connu sous le nom de)\s+", re.I
 )
@@ -42,6 +48,7 @@ _REMARK_WORDS = re.compile(
 )
 # "Gerald Eddie Brown et Stephen Su Bin": two names joined, each capitalised.
 _JOINED = re.compile(r"(?<=[a-z)])\s+(?:et|and|&)\s+(?=[A-Z])")
+_WORDS = re.compile(r"\w+")
 _TAG = re.compile(r"<[^<>]{0,40}>")  # "Screening Serpens<br>"
 _OPERATION = re.compile(r"^op[ée]ration\s+", re.IGNORECASE)
 
@@ -91,8 +98,8 @@ def split_name(raw: str) -> list[tuple[str, list[str], str]]:
 
 def _joined(text: str) -> list[str]:
     """Two people's names joined by "et" or "and" are two names; "Procter and Gamble" is one."""
-    parts = _JOINED.split(text)
-    return parts if all(len(p.split()) >= 2 for p in parts) else [text]
+    parts = _JOINED.split(text)  # "… Engineering and Architecture (SEAR)" is one: count outside
+    return parts if all(len(_WORDS.findall(_parentheses(p)[0])) >= 2 for p in parts) else [text]
 
 
 def _is_alias(text: str) -> bool:
@@ -122,6 +129,9 @@ def resolve(
     for name, member_aliases, remark in members:
         if is_placeholder_name(name) or len(key(name)) < 3:  # "BF", "TA": no name
             result.dropped.append("placeholder-name")
+            continue
+        if _FILE_NAME.fullmatch(name.strip()):  # "syncobs.exe": a file, an observable's name
+            result.dropped.append("file-name")
             continue
         resolved = _member(kind, name, member_aliases, remark, (context, day), result)
         if resolved is not None:
@@ -180,9 +190,10 @@ def _member(
 
 
 def _only_named_in(name: str, names: frozenset[str]) -> bool:
-    """ "OpenAI AI Models": nothing but generic words and words of ``names`` (keys)."""
-    words = [w for w in name.split() if not is_generic(w)]
-    return bool(words) and all(key(w) in names for w in words)
+    """ "OpenAI AI Models", "VPNs commerciaux": nothing but generic or lower-case words and
+    words of ``names`` (keys)."""
+    words = [w for w in name.split() if not is_generic(w) and not w.islower()]
+    return bool(words) and all(key(w) in names or key(w.removesuffix("s")) in names for w in words)
 
 
 def _catalog_entry(kind: str, name: str, reading: Reading) -> Entry | None:

@@ -128,7 +128,8 @@ REPORTERS = frozenset(
         "europol", "interpol", "police", "gendarmerie", "ministere", "ministry", "university",
         "universite", "mandiant", "crowdstrike", "kaspersky", "eset", "sophos", "proofpoint",
         "microsoft", "google", "checkpoint", "sentinelone", "unit42", "talos", "recorded",
-        "justice", "doj", "tribunal", "court", "security", "securite",
+        "justice", "doj", "tribunal", "court", "security", "securite", "chercheur", "chercheuse",
+        "chercheuses", "researcher",
     }
 )  # fmt: skip
 PERSON_WORDS = frozenset(

@@ -122,7 +122,7 @@ def _is_family_name(name: str, after_type: bool) -> bool:
 # "La campagne Railway/EvilTokens", "l'opération Endgame", "Operation MacroMaze"
 _CAMPAIGN = re.compile(
     r"\b(?:(?i:campagne|campaign)\s+(?:(?i:baptisée|nommée|dubbed|named|called)\s+)?"
-    r"|(?i:op[ée]ration)\s+)[\"«“*]*([A-Z][\w/.$-]{2,}(?: [A-Z][\w$-]+)?)[\"»”*]*"
+    r"|(?i:op[ée]ration)\s+)[\"«“*]*([A-Z][\w/.$-]{2,}(?: (?:[A-Z][\w$-]+|\d{3,}))?)[\"»”*]*"
 )
 
 

@@ -10,11 +10,9 @@ utilisant …") is generic too. (The words around a name in its articles are rea
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 
 from vigilintel_connector.resolve.lexicon import (
     ELISION,
@@ -29,12 +27,12 @@ from vigilintel_connector.resolve.lexicon import (
     evidence_of,
     fold,
 )
-from vigilintel_connector.resolve.places import countries_in, spelling_words
+from vigilintel_connector.resolve.places import countries_in, demonym_forms, spelling_words
 
 # Names vendors give groups: Storm-1175, UNC6040, TA2723, UAT-8616, CL-STA-1015, Earth Lamia,
 # Opal Sleet, Scarlet Goldfinch, Paper Werewolf, Void Manticore, Gold Encounter, Squeamish Libra.
 _GROUP_SCHEME = re.compile(
-    r"^(?:APT\s?-?\d+|UNC\d+|UTA\d+|TA\d{3,}|FIN\d+|TEMP\.\w+|Storm-\d+|DEV-\d+|UAT-?\d+|TAG-\d+|"
+    r"^(?:APT\s?-?\d+|UNC\d+|UTA\d+|TA\d{3,}|FIN\d+|TEMP\.\w+|Storm[-\s]\d+|DEV-\d+|UAT-?\d+|TAG-\d+|"
     r"(?:CL|TGR)-(?:STA|CRI|UNK)-\d+|Larva-\d+|UAC-\d+|SHADOW-\w+|REF\d+|"
     r"(?:Earth|Water|Void)\s\w+|"
     r"(?:Gold|Bronze|Iron|Cobalt|Nickel|Tungsten|Zinc|Platinum|Copper|Aluminum)\s\w+|"
@@ -71,23 +69,7 @@ _COMPANY = frozenset({"llc", "ltd", "inc", "gmbh", "corp", "corporation", "limit
 @lru_cache(maxsize=1)
 def demonyms() -> dict[str, str]:
     """Folded nationality word ("iraniennes", "north korean") → ISO alpha-2 code."""
-    data = json.loads(files(__package__).joinpath("data/demonyms.json").read_text("utf-8"))
-    found: dict[str, str] = {}
-    for iso, forms in data.items():
-        if iso.startswith("_"):
-            continue
-        for word in forms.get("en", []):
-            found[fold(word)] = iso
-        for word in forms.get("fr", []):
-            base = fold(word)
-            variants = {base, base + "s"}
-            if base.endswith("en"):
-                variants |= {base + "ne", base + "nes"}
-            elif not base.endswith("e"):
-                variants |= {base + "e", base + "es"}
-            for variant in variants:
-                found[variant] = iso
-    return found
+    return {fold(word): iso for word, iso in demonym_forms().items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +118,7 @@ def read_name(raw: str) -> Reading:
     if len(words) > 1 and fold(words[-1]).strip(".") in _COMPANY:
         evidence.add("company")
     countries = _countries(raw)
-    generic = (
+    generic = not _GROUP_SCHEME.match(name) and (
         not name
         or "people" in evidence
         or (bool(folded) and folded[-1] in PEOPLE)
@@ -197,7 +179,13 @@ def _is_strippable(word: str, evidence: set[str]) -> bool:
 
 
 def _is_version(words: list[str], end: int) -> bool:
-    return end > 1 and bool(_VERSION.match(words[end - 1]))
+    """ "LockBit 5.0", "LockBit 3", "v2" end in a version; "APT 28" and "Storm 1516" in an id."""
+    if end <= 1 or not _VERSION.match(words[end - 1]):
+        return False
+    last = words[end - 1]
+    if _GROUP_SCHEME.match(" ".join(words[:end])):
+        return False
+    return "." in last or last[0] in "vV" or len(last) <= 2
 
 
 def _is_generic_word(word: str) -> bool:

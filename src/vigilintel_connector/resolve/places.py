@@ -7,7 +7,8 @@ Each place therefore takes the dataset's name, type and aliases; it is found by 
 pycountry and the MISP galaxy ``country`` know, their French translations (upstream's Markdown is
 French), and the variants upstream writes (``data/places.json``). A spelling two places share
 ("Corée", "Congo") is left out rather than guessed; the longest spelling wins ("Afrique du Sud" is
-a country, "Afrique" a region).
+a country, "Afrique" a region). Nationalities name their country too ("organisations françaises",
+"Iranian hackers", ``data/demonyms.json``), except the words that name a language more often.
 """
 
 from __future__ import annotations
@@ -66,6 +67,31 @@ def _dataset() -> tuple[dict[str, Place], dict[str, Place]]:
     return countries, regions
 
 
+# Nationalities that, in upstream's prose, name a language at least as often as a country.
+_LANGUAGE_WORDS = ("anglais", "english")
+
+
+@lru_cache(maxsize=1)
+def demonym_forms() -> dict[str, str]:
+    """Lower-case nationality word ("iraniennes", "north korean") → ISO alpha-2 code; the French
+    feminine and plural forms are derived from the masculine singular."""
+    found: dict[str, str] = {}
+    for iso, forms in _data("demonyms.json").items():
+        if iso.startswith("_"):
+            continue
+        for word in forms.get("en", []):
+            found[word.lower()] = iso
+        for word in forms.get("fr", []):
+            base = word.lower()
+            variants = {base, base + "s"}
+            if base.endswith("en"):
+                variants |= {base + "ne", base + "nes"}
+            elif not base.endswith("e"):
+                variants |= {base + "e", base + "es"}
+            found.update(dict.fromkeys(variants, iso))
+    return found
+
+
 def _country_spellings() -> dict[str, set[str]]:
     """ISO alpha-2 → every way of writing the country this module knows."""
     countries, _ = _dataset()
@@ -89,12 +115,23 @@ def _country_spellings() -> dict[str, set[str]]:
     return spellings
 
 
-@lru_cache(maxsize=1)
-def _table() -> dict[str, list[tuple[tuple[str, ...], Place]]]:
+def _nationalities() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for word, iso in demonym_forms().items():
+        if not word.startswith(_LANGUAGE_WORDS):  # "anglais", "anglaises", "English"
+            found.setdefault(iso, set()).add(word)
+    return found
+
+
+@lru_cache(maxsize=2)
+def _table(nationalities: bool = True) -> dict[str, list[tuple[tuple[str, ...], Place]]]:
     """First word of a spelling → (its words, the place), longest spelling first; built once."""
     countries, regions = _dataset()
     by_spelling: dict[tuple[str, ...], set[Place]] = {}
-    for iso, names in _country_spellings().items():
+    spellings = [_country_spellings().items()]
+    if nationalities:
+        spellings.append(_nationalities().items())
+    for iso, names in (item for group in spellings for item in group):
         if iso in countries:
             for name in names:
                 words = tuple(_words(name))
@@ -112,9 +149,11 @@ def _table() -> dict[str, list[tuple[tuple[str, ...], Place]]]:
     return table
 
 
-def places_in(text: str) -> list[Place]:
-    """The countries and regions a text names, each once, in the order they first appear."""
-    return phrases_in(_words(text), _table())
+def places_in(text: str, nationalities: bool = True) -> list[Place]:
+    """The countries and regions a text names, each once, in the order they first appear.
+    Without ``nationalities`` only names count: in a free description, "un groupe pro-russe"
+    says who attacked, not where."""
+    return phrases_in(_words(text), _table(nationalities))
 
 
 def countries_in(text: str) -> list[Place]:

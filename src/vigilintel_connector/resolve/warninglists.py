@@ -3,7 +3,10 @@
 An LLM reading the news lists the sites an article mentions among its "IoCs": vendor blogs,
 URL shorteners, public resolvers, universities, banks. The lists chosen are those whose entries
 are benign by nature; the large popularity rankings are left out (a popular site can be
-compromised), but for the thousand most visited names (Cisco's top 1000).
+compromised), but for the thousand most visited names (Cisco's top 1000). Tranco's top 10,000
+sites are read as written, for bare domains and a URL's host: "vk.ru" is a social network and
+"https://telegram.org/js/telegram-widget.js" its script, while "x.workers.dev" or
+"claude-code-cmd.squarespace.com" can be an attacker's.
 """
 
 from __future__ import annotations
@@ -53,6 +56,17 @@ def _index() -> _Index:
     return index
 
 
+@lru_cache(maxsize=1)
+def _popular() -> frozenset[str]:
+    data = warninglist("tranco10k")
+    return frozenset(str(e).strip().lower() for e in (data or {}).get("list") or [])
+
+
+def popular(domain: str) -> str | None:
+    """ "tranco10k" when ``domain``, exactly as written, is one of the most visited sites."""
+    return "tranco10k" if domain.lower() in _popular() else None
+
+
 def _host_list(host: str, index: _Index) -> str | None:
     if host in index.exact:
         return index.exact[host]
@@ -70,7 +84,7 @@ def benign_list(kind: str, value: str) -> str | None:
     index = _index()
     value = value.strip().lower()
     if kind == "domain-name":
-        return _host_list(value, index)
+        return _host_list(value, index) or popular(value)
     if kind == "url":
         try:
             host = (urlsplit(value).hostname or "").lower()
