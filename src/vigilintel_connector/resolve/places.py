@@ -124,7 +124,7 @@ def _nationalities() -> dict[str, set[str]]:
 
 
 @lru_cache(maxsize=2)
-def _table(nationalities: bool = True) -> dict[str, list[tuple[tuple[str, ...], Place]]]:
+def _table(nationalities: bool) -> dict[str, list[tuple[tuple[str, ...], Place]]]:
     """First word of a spelling → (its words, the place), longest spelling first; built once."""
     countries, regions = _dataset()
     by_spelling: dict[tuple[str, ...], set[Place]] = {}
@@ -163,7 +163,9 @@ def countries_in(text: str) -> list[Place]:
 @lru_cache(maxsize=1)
 def spelling_words() -> frozenset[str]:
     """Every word of every place's spelling ("north", "korea", "united"…)."""
-    return frozenset(w for spellings in _table().values() for words, _ in spellings for w in words)
+    return frozenset(
+        w for spellings in _table(True).values() for words, _ in spellings for w in words
+    )
 
 
 def country(iso: str) -> Place | None:
@@ -181,5 +183,5 @@ def place_named(name: str, code: object = None) -> Place | None:
     if not words:
         return None
     return next(
-        (place for spelling, place in _table().get(words[0], ()) if spelling == words), None
+        (place for spelling, place in _table(True).get(words[0], ()) if spelling == words), None
     )
