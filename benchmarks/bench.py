@@ -251,6 +251,7 @@ def bench_delivery(export_dir: Path, work: Path) -> None:
         from pycti import OpenCTIConnectorHelper
 
         from vigilintel_connector.deliver.opencti import HelperSender
+        from vigilintel_connector.normalise.result import DayBundle
 
         helper = OpenCTIConnectorHelper({})
         sender = HelperSender(helper)
@@ -262,9 +263,11 @@ def bench_delivery(export_dir: Path, work: Path) -> None:
                 helper.send_stix2_bundle(text, cleanup_inconsistent_bundle=True)
             reader.drain(helper.connect_id)
 
+        ready = [DayBundle(b, payload=t) for b, t in zip(bundles, texts, strict=True)]
+
         def ours() -> None:
-            for i, bundle in enumerate(bundles):
-                sender.send(f"VigilIntel bench {i} (fr)", bundle, "benchmark")
+            for i, output in enumerate(ready):
+                sender.send(f"VigilIntel bench {i} (fr)", output, "benchmark")
             reader.drain(helper.connect_id)
 
         # Alternate the two, so that a slow moment of the machine hits both alike.
@@ -299,9 +302,13 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="vigilintel-bench-") as tmp:
         work = Path(tmp)
-        export_dir = bench_export(work)
-        bench_normalise()
-        bench_delivery(export_dir, work)
+        try:
+            export_dir = bench_export(work)
+            bench_normalise()
+            bench_delivery(export_dir, work)
+        except Exception as exc:  # pycti's threads would keep a failed run alive: say it, stop
+            print(f"benchmark failed: {exc!r}", file=sys.stderr, flush=True)
+            os._exit(1)
     print("\n| measure | value | against target |\n|---|---|---|")
     for what, value, verdict in rows:
         print(f"| {what.strip()} | {value} | {verdict} |")
