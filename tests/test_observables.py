@@ -63,6 +63,21 @@ def test_refang(defanged, clean):
         ("domain-name", "meta.ua", "reference-site"),  # a webmail provider
         ("url", "https://go.trendmicro.com/tis/vulnerabilities.html", "reference-site"),
         ("url", "https://talosintelligence.com/talos_file_reputation?s=", "reference-site"),
+        ("url", "https://www.cve.org/cverecord?id=cve-2025-4088", "reference-site"),
+        ("email-addr", "cna@vuldb.com", "reference-site"),  # a CVE authority's contact
+        ("email-addr", "victim@example.com", "placeholder-value"),
+        ("email-addr", "matt@contosocorp.onmicrosoft.com", "placeholder-value"),
+        ("domain-name", "api.telegram.org", "reference-site"),  # a platform's own host
+        ("domain-name", "hans.ns.cloudflare.com", "reference-site"),
+        ("domain-name", "trojan-dropper.androidos.agent.sm", "av-verdict-domain"),
+        ("domain-name", "w32.d933ec4aaf-90.sbx.tg", "av-verdict-domain"),
+        ("domain-name", "ns1.fbi.seized.gov", "government-domain"),
+        ("domain-name", "ncsc.gov.uk", "government-domain"),
+        ("domain-name", "fromsnort.org", "concatenated-domain"),  # "from snort.org"
+        ("domain-name", "ncvefeed.io", "concatenated-domain"),  # a lost "\\n" + cvefeed.io
+        ("url", "https://api.nova-blight.top/injections/*app*/*key*", "placeholder-value"),
+        ("url", "https://github.com/jylsec/vuldb/blob/main/d-link/x", "reference-site"),
+        ("url", "https://www.aikido.dev/blog/shai-hulud-strikes-again", "reference-site"),
     ],
 )
 def test_junk_values_are_refused_with_their_reason(kind, value, reason):
@@ -79,10 +94,16 @@ def test_junk_values_are_refused_with_their_reason(kind, value, reason):
         ("url", "https://sites.google.com/view/brewpage"),
         ("url", "https://github.com/evil/repo/releases/download/x.zip"),
         ("email-addr", "xavpy@njyihuhzhyjumdjenwdsugjsku.us"),
-        ("domain-name", "cariere.gov.md"),  # a registry's level, not a Markdown file
+        ("domain-name", "scoala.edu.md"),  # a registry's level, not a Markdown file
         ("domain-name", "mlxya.oss-accelerate.aliyuncs.com"),
         ("url", "http://downloaded.zip/payload"),  # a scheme says it is a host
         ("email-addr", "boroda70@meta.ua"),  # the attacker's address at a webmail provider
+        ("url", "https://api.telegram.org/bot8044543455:aag3pt4f/"),  # a stealer's bot
+        ("domain-name", "evil.pages.dev"),
+        ("domain-name", "account-microsoft.com"),  # a look-alike is an attacker's
+        ("domain-name", "mygithub.com"),
+        ("url", "https://github.com/helloworm00/hello-world"),  # a worm's repository
+        ("url", "https://evil.com/docs/invoice.html"),
     ],
 )
 def test_real_indicators_are_kept(kind, value):
@@ -101,10 +122,12 @@ def test_reference_sites_from_the_report_sources_and_the_operator_list():
 
 
 def test_hashes_are_normalised_and_wrong_lengths_refused():
+    sha256 = "76b6d36e04e367a2334c445b51e1ecce97e4c614e88dfb4f72b104ca0f31235d"
+    sha1 = "bc544f455d7c06c8a1f3446160a6d9a4a8236b11"
     kept, refused = normalise_hashes(
-        {"SHA256": "A" * 64, "sha-1": "b" * 40, "SHA-256-bad": "c" * 63, "MD5": "d" * 31}
+        {"SHA256": sha256.upper(), "sha-1": sha1, "SHA-256-bad": "c" * 63, "MD5": "d" * 31}
     )
-    assert kept == {"SHA-256": "a" * 64, "SHA-1": "b" * 40}
+    assert kept == {"SHA-256": sha256, "SHA-1": sha1}
     assert refused == 2
 
 
@@ -155,3 +178,12 @@ def test_the_next_word_glued_to_a_urls_file_is_cut_off():
     )
     assert canonical_value("url", "http://ipapi.co/json/and") == "http://ipapi.co/json/"
     assert canonical_value("url", "http://evil.biz/brand") == "http://evil.biz/brand"
+    glued = "https://clients.dealer.com/captcha/andhttps://clients.contology.com/captcha/"
+    assert canonical_value("url", glued) == "https://clients.dealer.com/captcha/"
+
+
+def test_example_digests_are_no_hashes():
+    example = "a1b2c3d4e5f67890123456789abcdef0123456789abcdef0123456789abcdef0"
+    real = "76b6d36e04e367a2334c445b51e1ecce97e4c614e88dfb4f72b104ca0f31235d"
+    assert normalise_hashes({"SHA-256": example}) == ({}, 1)
+    assert normalise_hashes({"SHA-256": real}) == ({"SHA-256": real}, 0)

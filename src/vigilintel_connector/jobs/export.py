@@ -46,6 +46,8 @@ _REASONS = {
     "invalid-domain": "malformed domains",
     "file-name-domain": "file names read as domains (libfoo.so, install.sh, a.zip)",
     "benign-by-remark": "indicators of values their own remark calls the victim's or legitimate",
+    "av-verdict-domain": "antivirus verdicts read as domains (Trojan.AndroidOS.Agent.sm)",
+    "government-domain": "government domains (reporters and victims, not attackers)",
     "closed-tld-domain": "domains under brand TLDs nobody else can register (fraud.read)",
 }
 

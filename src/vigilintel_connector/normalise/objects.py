@@ -17,11 +17,14 @@ from vigilintel_connector.normalise import ids
 from vigilintel_connector.normalise.context import DayContext
 from vigilintel_connector.normalise.observables import (
     VALUE_TYPES,
+    WEBMAIL,
     canonical_value,
     check_value,
+    is_placeholder_hash,
     normalise_hashes,
     owner_label,
     refang,
+    registered,
 )
 from vigilintel_connector.normalise.properties import common
 from vigilintel_connector.normalise.result import ALIAS, PART
@@ -303,6 +306,20 @@ def identified(
     return clean
 
 
+def _top_site(kind: str, value: str) -> str | None:
+    """A top site's own host or page, or its staff's address: not a webmail user's, not a
+    page its users publish (``warninglists.USER_CONTENT``)."""
+    if kind == "email-addr":
+        domain = value.rpartition("@")[2].lower()
+        if domain in WEBMAIL or registered(domain) in WEBMAIL:
+            return None
+        return warninglists.popular(domain) or warninglists.popular(registered(domain))
+    if kind in ("url", "domain-name"):
+        host = value if kind == "domain-name" else (urlsplit(value).hostname or "")
+        return warninglists.popular_host(host, registered(host)) if host else None
+    return None
+
+
 def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
     pattern = obj.get("pattern")
     if not isinstance(pattern, str):
@@ -319,9 +336,9 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
             ctx.remove(obj, reason)
             return None
         refanged = f"[{kind}:value = '{value}']"
-        listed = warninglists.benign_list(kind, value)
-        if kind == "url" and not listed:  # a page of a popular site itself, not of its users'
-            listed = warninglists.popular((urlsplit(value).hostname or "").removeprefix("www."))
+        listed = _top_site(kind, value)
+        if not listed and not (kind == "url" and warninglists.users_page(value, registered)):
+            listed = warninglists.benign_list(kind, value)  # a user's page is no site's own
         host = value if kind == "domain-name" else (urlsplit(value).hostname or "")
         mine = owner_label(value) in ctx.victims or host.removeprefix("www.") in ctx.victims
         if kind in ("domain-name", "url") and mine:
@@ -329,6 +346,9 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
             return None
     else:
         hashed = _HASH_PATTERN.match(refanged)
+        if hashed and is_placeholder_hash(hashed.group(1)):
+            ctx.remove(obj, "placeholder-value")
+            return None
         listed = warninglists.benign_list("file", hashed.group(1)) if hashed else None
     if listed:
         ctx.remove(obj, f"warninglist:{listed}")  # the observable stays; no indicator

@@ -37,7 +37,7 @@ PUBLIC_RESOLVERS = frozenset(
 # Operators extend this with VIGILINTEL_EXCLUDED_HOSTS.
 _PLATFORMS = frozenset(
     {
-        "chatgpt.com", "openai.com", "github.com", "google.com", "microsoft.com", "apple.com",
+        "chatgpt.com", "openai.com", "github.com", "google.com", "apple.com",
         "twitter.com", "x.com", "linkedin.com", "youtube.com", "facebook.com", "wikipedia.org",
         "virustotal.com", "example.com",
         "mega.nz", "mega.io", "dropbox.com", "pastebin.com", "mediafire.com", "wetransfer.com",
@@ -47,7 +47,12 @@ _PLATFORMS = frozenset(
         "any.run", "tria.ge", "urlscan.io", "shodan.io", "censys.io", "osv.dev",
         # Public out-of-band testing services (Burp Collaborator, interactsh, canary tokens).
         "oastify.com", "burpcollaborator.net", "interact.sh", "canarytokens.com",
-        # Webmail providers: an attacker's address there is an IoC, the provider is not.
+        "grep.app", "asp.net", "salesforce.com", "z.ai", "npoint.io",
+    }
+)  # fmt: skip
+# Webmail providers: an attacker's address there is an IoC, the provider is not.
+WEBMAIL = frozenset(
+    {
         "gmail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com", "aol.com",
         "icloud.com", "proton.me", "protonmail.com", "tutanota.com", "tuta.io", "gmx.com",
         "gmx.de", "web.de", "mail.com", "mail.ru", "bk.ru", "inbox.ru", "list.ru", "yandex.ru",
@@ -75,18 +80,37 @@ REPORTERS = frozenset(
         "thedfirreport.com", "synacktiv.com", "rapid7.com", "tenable.com", "qualys.com",
         "huntress.com", "arcticwolf.com", "trellix.com", "broadcom.com", "zscaler.com",
         "netskope.com", "bitdefender.com", "malwarebytes.com", "group-ib.com", "volexity.com",
-        "microsoft.security",
+        "microsoft.security", "vx-underground.org", "cve.org", "vuldb.com", "mozilla.org",
+        "hunt.io", "securityaffairs.co", "microsoft.com", "cloudflare.com", "wordfence.com",
+        "redhat.com", "jvn.jp", "zerodayinitiative.com", "cert.org", "exploit-db.com",
+        "packetstormsecurity.com", "huntr.com", "snyk.io", "wiz.io", "washingtonpost.com",
+        "washpost.com", "ycombinator.com", "tines.com", "aikido.dev", "snort.org",
     }
 )  # fmt: skip
-REFERENCE_SITES = _PLATFORMS | REPORTERS
+REFERENCE_SITES = _PLATFORMS | WEBMAIL | REPORTERS
 # Where a URL stops being one: a space, a pipe, a brace or quote ("…/12.d|iexThe",
 # "…/features/{payload_id"). What precedes is kept when it is still a URL.
 _HTTP_LIKE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _URL_DEFECT = re.compile(r"[\s|{}<>\"\\^`]")
+# A second URL glued to the first ("…/captcha/andhttps://…", "…/4542828056http://…").
+_SECOND_URL = re.compile(r"(?<=.)(?:and|et|,)?(?=(?:https?|ftp)://)", re.IGNORECASE)
 # The next word of the sentence glued to a URL's file ("…/stealer.pyand", "…/json/and").
 _GLUED_WORD = re.compile(
-    r"(\.(?:py|php|js|sh|exe|dll|zip|rar|html?|txt|ps1|bat|vbs|jar|apk|msi)|/)(?:and|to|or|et|ou)$"
+    r"(\.(?:py|php|js|sh|exe|dll|zip|rar|html?|txt|ps1|bat|vbs|jar|apk|msi|pdf|docx?|xlsx?)|/)"
+    r"(?:and|to|or|et|ou)$"
 )
+# Pages that articles are ("…/blog/…", "…/advisories/…", "…/docs/security/bulletin/…"): a page,
+# not a file an attacker serves ("…/docs/office_activation_manual.pdf" stays).
+_READING_PATH = re.compile(
+    r"/(?:blog|news|advisor\w*|bulletins?|docs/security|cverecord|vuln/detail|research|"
+    r"publications?|"
+    r"wiki|articles?|posts?)/(?:[^/?#]*/)*[^/.?#]*(?:\.html?|\.aspx?)?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+_GLUE_WORDS = ("and", "from", "with", "via", "the", "on", "in", "to", "of", "at", "by", "et",
+               "de", "sur", "par", "n")  # fmt: skip
+_CODE_HOSTS = frozenset({"github.com", "gitlab.com", "gist.github.com"})
+_RESEARCH_REPO = re.compile(r"cve-\d{4}|vuldb|vulnerab|/poc|poc[-_/]|exploit|advisor", re.I)
 _PLACEHOLDER_HOSTS = frozenset({"example.com", "example.org", "example.net", "localhost", "test"})
 # Two-label "domains" whose suffix is also an English word are, in upstream, sentence fragments
 # ("handle.in", "reasoning.in") rather than registered names.
@@ -98,6 +122,14 @@ _PROSE_SUFFIXES = frozenset(
 # suffix ("cariere.gov.md"), where a registry, not a file system, put the dot.
 _FILE_EXTENSION_TLDS = frozenset({"sh", "ps", "so", "py", "zip", "java", "rs", "md", "mov", "tf"})
 _SECOND_LEVELS = frozenset({"gov", "com", "org", "net", "edu", "co", "ac"})
+# Labels of antivirus verdicts that upstream reads as domains ("Trojan-Banker.AndroidOS.Agent.ws").
+_AV_FAMILY_LABELS = frozenset(
+    {"trojan", "trojan-dropper", "trojan-banker", "trojan-spy", "trojan-downloader", "androidos",
+     "win32", "win64", "w32", "w64", "msil", "heur", "not-a-virus", "hacktool", "riskware",
+     "backdoor"}
+)  # fmt: skip
+# Government top and second levels: reporters and victims, never an attacker's registration.
+_GOVERNMENT = frozenset({"gov", "mil", "gouv", "govt"})
 # Brand top-level domains whose owner registers no third party ("fraud.read" is a sentence the
 # LLM cut at its full stop, "rootroy.windows" a path): nothing under them is an attacker's.
 _CLOSED_TLDS = frozenset(
@@ -113,7 +145,7 @@ _GLUED_TLDS = ("com", "net", "org")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@([A-Za-z0-9.-]+)")
 _HEX = re.compile(r"[0-9a-f]+")
-_URL_PLACEHOLDER = re.compile(r"\$[A-Z_]{3,}|<[^>]*>|\{[^}]*\}|\.\.\.|…|\[[^\]]*\]")
+_URL_PLACEHOLDER = re.compile(r"\$[A-Z_]{3,}|<[^>]*>|\{[^}]*\}|\.\.\.|…|\[[^\]]*\]|\*[^*/]{2,}\*")
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +221,10 @@ def check_domain(value: str, excluded: frozenset[str] = frozenset()) -> str | No
     labels = value.split(".")
     if len(labels) == 2 and labels[1] in _PROSE_SUFFIXES and labels[0].isalpha():
         return "sentence-fragment-domain"
+    if _AV_FAMILY_LABELS.intersection(labels) and len(labels) >= 3:
+        return "av-verdict-domain"  # "Trojan-Dropper.AndroidOS.Agent.sm"
+    if labels[-1] in _GOVERNMENT or labels[-2] in _GOVERNMENT:
+        return "government-domain"  # no attacker registers under .gov or gouv.fr
     suffix = _psl().publicsuffix(value)
     registry_level = len(labels) > 2 and labels[-2] in _SECOND_LEVELS
     if labels[-1] in _FILE_EXTENSION_TLDS and suffix == labels[-1] and not registry_level:
@@ -204,17 +240,33 @@ def check_domain(value: str, excluded: frozenset[str] = frozenset()) -> str | No
                 tail = ".".join([rest, *labels[i + 1 :]])
                 if is_plausible_domain(head) and is_plausible_domain(tail):
                     return "concatenated-domain"
+    if _glued_to_a_known_site(labels):
+        return "concatenated-domain"  # "channelt.me", "fromsnort.org", "ncvefeed.io"
     if value in _PLACEHOLDER_HOSTS:
         return "placeholder-value"
     bare = value.removeprefix("www.")
-    if bare in REFERENCE_SITES or bare in excluded or _registered(bare) in REPORTERS:
-        return "reference-site"
+    if bare in REFERENCE_SITES or bare in excluded or registered(bare) in REFERENCE_SITES:
+        return "reference-site"  # "api.telegram.org", "my.mail.ru", "go.trendmicro.com"
     return None
 
 
-def _registered(host: str) -> str:
-    """The domain a host is registered under ("go.trendmicro.com" → "trendmicro.com")."""
+def registered(host: str) -> str:
+    """The domain a host is registered under ("go.trendmicro.com" → "trendmicro.com"; private
+    suffixes count: "a.b.pages.dev" → "b.pages.dev")."""
     return _psl().privatesuffix(host) or host
+
+
+def _glued_to_a_known_site(labels: list[str]) -> bool:
+    """A sentence's word glued to a site the articles cite: "from"+"snort.org", "and"+
+    "npoint.io", a lost "\\n"+"cvefeed.io". Only such words: "mygithub.com" or "account-
+    microsoft.com" are look-alikes an attacker registers, and stay."""
+    first, rest = labels[0], ".".join(labels[1:])
+    for glue in _GLUE_WORDS:
+        if first.startswith(glue) and len(first) > len(glue) + 1:
+            site = f"{first[len(glue) :]}.{rest}"
+            if site in REFERENCE_SITES or registered(site) in REPORTERS:
+                return True
+    return False
 
 
 def check_url(value: str, source_urls: frozenset[str] = frozenset()) -> str | None:
@@ -225,10 +277,14 @@ def check_url(value: str, source_urls: frozenset[str] = frozenset()) -> str | No
         return "invalid-url"
     if parts.scheme.lower() not in ("http", "https", "ftp", "ftps") or not host:
         return "invalid-url"
-    if value.rstrip("/") in source_urls or _registered(host) in REPORTERS:
+    if value.rstrip("/") in source_urls or registered(host) in REPORTERS:
         return "reference-site"
     if host in _PLACEHOLDER_HOSTS or _URL_PLACEHOLDER.search(value):
         return "placeholder-value"
+    if _READING_PATH.search(parts.path + (f"?{parts.query}" if parts.query else "")):
+        return "reference-site"
+    if host in _CODE_HOSTS and _RESEARCH_REPO.search(parts.path):
+        return "reference-site"  # a PoC or an advisory's repository: research, not infrastructure
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -244,9 +300,19 @@ def check_email(value: str, excluded: frozenset[str] = frozenset()) -> str | Non
     if not match or not is_plausible_domain(match.group(1).lower()):
         return "invalid-email"
     domain = match.group(1).lower().removeprefix("www.")  # a news site's contact address
-    if domain in excluded or _registered(domain) in REPORTERS:
+    if registered(domain) in _PLACEHOLDER_HOSTS or "contoso" in domain:
+        return "placeholder-value"  # "victim@example.com", Microsoft's fictional Contoso
+    if domain in excluded or registered(domain) in REPORTERS:
         return "reference-site"
     return None
+
+
+# Digests an LLM writes as examples ("a1b2c3d4e5f6…0123456789abcdef…", "aaaa…", "deadbeef…").
+_SEQUENCE = re.compile(r"0123456789|123456789a|abcdef0123|a1b2c3d4e5|(.)\1{15}|deadbeef")
+
+
+def is_placeholder_hash(digest: str) -> bool:
+    return bool(_SEQUENCE.search(digest.lower()))
 
 
 def normalise_hashes(hashes: object) -> tuple[dict[str, str], int]:
@@ -258,7 +324,8 @@ def normalise_hashes(hashes: object) -> tuple[dict[str, str], int]:
     for algorithm, digest in hashes.items():
         name = hash_algorithm(algorithm)
         value = str(digest).strip().lower()
-        if name is not None and len(value) == HASH_LENGTHS[name] and _HEX.fullmatch(value):
+        right = name is not None and len(value) == HASH_LENGTHS[name]
+        if right and _HEX.fullmatch(value) and not is_placeholder_hash(value):
             kept[name] = value
         else:
             refused += 1
@@ -299,5 +366,6 @@ def canonical_value(stix_type: str, value: str) -> str:
             return value
     if stix_type == "url":
         url = _ESCAPE_RESIDUE.sub("", _URL_DEFECT.split(value, maxsplit=1)[0])
+        url = _SECOND_URL.split(url, maxsplit=1)[0]  # "…/captcha/andhttps://other…"
         return _GLUED_WORD.sub(r"\1", url)
     return value

@@ -12,6 +12,7 @@ sites are read as written, for bare domains and a URL's host: "vk.ru" is a socia
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -65,6 +66,42 @@ def _popular() -> frozenset[str]:
 def popular(domain: str) -> str | None:
     """ "tranco10k" when ``domain``, exactly as written, is one of the most visited sites."""
     return "tranco10k" if domain.lower() in _popular() else None
+
+
+# Top sites whose hosts and pages are their users' (a Google Sites page, a Squarespace site, an
+# Azure VM, a bucket): there an attacker can publish, so a page or host under them stays an IoC.
+USER_CONTENT = frozenset(
+    {
+        "sites.google.com", "docs.google.com", "drive.google.com", "script.google.com",
+        "storage.googleapis.com", "firebasestorage.googleapis.com", "googleusercontent.com",
+        "github.com", "raw.githubusercontent.com", "gist.github.com", "gitlab.com",
+        "bitbucket.org", "pastebin.com", "dropbox.com", "dropboxusercontent.com",
+        "onedrive.live.com", "1drv.ms", "sharepoint.com", "mega.nz", "mediafire.com",
+        "discord.com", "discordapp.com", "t.me", "telegra.ph", "api.telegram.org",
+        "notion.site", "wordpress.com", "weebly.com", "wixsite.com", "squarespace.com",
+        "webflow.io", "azure.com", "windows.net", "azureedge.net", "amazonaws.com",
+        "cloudfront.net", "aliyuncs.com", "force.com", "herokuapp.com", "firebaseapp.com",
+        "web.app", "appspot.com", "ngrok.io", "ngrok-free.app", "trycloudflare.com",
+        "workers.dev", "pages.dev", "r2.dev", "vercel.app", "netlify.app", "glitch.me",
+        "replit.dev", "huggingface.co", "gofile.io", "catbox.moe", "forms.gle",
+        "000webhostapp.com", "godaddysites.com", "blogspot.com", "linktr.ee", "bit.ly",
+    }
+)  # fmt: skip
+
+
+def users_page(url: str, registered: Callable[[str], str]) -> bool:
+    """A page its users publish on a top site ("https://sites.google.com/view/…")."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return bool(host) and (host in USER_CONTENT or registered(host) in USER_CONTENT)
+
+
+def popular_host(host: str, registered: str) -> str | None:
+    """The top site list that knows ``host`` as a top site's own ("gemini.google.com",
+    "code.claude.ai"): the host itself, or one registered under a top site not its users'."""
+    host = host.lower().removeprefix("www.")
+    if host in USER_CONTENT or registered in USER_CONTENT:
+        return None
+    return popular(host) or popular(registered)
 
 
 def _host_list(host: str, index: _Index) -> str | None:
