@@ -233,3 +233,26 @@ Des données du portail `cariere.gov[.]md` ont fuité.
     assert (victim["name"], victim["contact_information"]) == ("Moldovan Portals", "cariere.gov.md")
     assert not [o for o in objects if o["type"] == "indicator"]
     assert "Republic of Moldova" in {o["name"] for o in objects if o["type"] == "location"}
+
+
+def test_a_url_with_the_next_word_glued_beside_the_right_one_is_no_indicator():
+    import datetime as dt
+
+    from vigilintel_connector.normalise.stix import normalise_day
+
+    def url(value: str) -> list[dict]:
+        tail = f"{len(value):08d}-0000-4000-8000-000000000000"
+        stamp = "2026-02-20T00:00:00Z"
+        return [
+            {"type": "url", "spec_version": "2.1", "id": f"url--{tail}", "value": value},
+            {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{tail}",
+             "pattern": f"[url:value = '{value}']", "pattern_type": "stix",
+             "valid_from": stamp, "created": stamp, "modified": stamp},
+        ]  # fmt: skip
+
+    bundle = {"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000",
+              "objects": url("https://arkanix.pw/api/session/create")
+              + url("http://arkanix.pw/api/session/createto")}  # fmt: skip
+    out = normalise_day([bundle], dt.date(2026, 2, 20), ("fr",)).bundle["objects"]
+    patterns = [o["pattern"] for o in out if o["type"] == "indicator"]
+    assert patterns == ["[url:value = 'https://arkanix.pw/api/session/create']"]

@@ -47,6 +47,7 @@ _SHARED_PROPERTIES = frozenset(
 )  # fmt: skip
 _CPE23 = re.compile(r"cpe:2\.3:[aho*\-](?::(?:[^:\s\\]|\\.)+){10}")
 _SIMPLE_PATTERN = re.compile(r"^\[\s*([a-z0-9-]+):value\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]$")
+_GLUED_TAIL = re.compile(r"(?<=[a-z0-9])(?:to|and|or)$")
 _HASH_PATTERN = re.compile(r"^\[file:hashes\.'[A-Za-z0-9-]+'\s*=\s*'([0-9a-fA-F]+)'\]$")
 INDICATOR_VALIDITY = dt.timedelta(days=90)
 INDICATOR_SCORE = 50
@@ -334,6 +335,10 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
         reason = check_value(kind, value, ctx.excluded, ctx.source_urls)
         if reason:
             ctx.remove(obj, reason)
+            return None
+        beyond = value.partition("://")[2]
+        if kind == "url" and _GLUED_TAIL.sub("", beyond) in ctx.urls - {beyond}:
+            ctx.remove(obj, "concatenated-domain")  # ".../createto" beside ".../create"
             return None
         refanged = f"[{kind}:value = '{value}']"
         listed = _top_site(kind, value)

@@ -113,6 +113,7 @@ def normalise_contributions(
     ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
     ctx.articles = _articles(contributions, languages[:1])
     ctx.victims = _victims(everything)
+    ctx.urls = frozenset(_beyond_scheme(o) for o in everything if o.get("type") == "url")
     ctx.day_texts = _day_texts(ctx.articles)
     emitted: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, dict[str, Any]]] = []
@@ -173,6 +174,10 @@ def _articles(
                 if len(texts) < ARTICLES_PER_NAME:
                     texts.append(text)
     return found
+
+
+def _beyond_scheme(url: dict[str, Any]) -> str:
+    return str(url.get("value", "")).partition("://")[2]
 
 
 def _victims(objects: list[dict[str, Any]]) -> frozenset[str]:
