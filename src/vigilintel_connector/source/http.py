@@ -49,7 +49,7 @@ class HttpPolicy:
     connect_timeout: float = 10.0  # a host that does not accept within this is not there
     # One download, retries and waits included: a server that drips a byte a second, or asks
     # to be called back tomorrow, costs this much and the file is tried on the next run.
-    deadline: float = 60.0
+    deadline: float = 40.0
     retry_after_max: float = 60.0  # a longer Retry-After is not waited for
 
 
@@ -78,7 +78,9 @@ class _BoundedRetry(Retry):
                 raise MaxRetryError(_pool, url, ResponseError(f"Retry-After {after:.0f} s"))
             wait = max(wait, after)
         deadline = getattr(_CURRENT, "deadline", None)
-        if deadline is not None and time.monotonic() + wait > deadline:
+        # The next try may wait its whole read timeout: start it only if that ends in time.
+        attempt = getattr(_CURRENT, "timeout", 0.0)
+        if deadline is not None and time.monotonic() + wait + attempt > deadline:
             raise MaxRetryError(_pool, url, error or ResponseError("deadline reached"))
         return retry
 
@@ -122,6 +124,7 @@ class HttpClient:
     def _deadline(self) -> Iterator[float]:
         deadline = time.monotonic() + self.policy.deadline
         _CURRENT.deadline = deadline
+        _CURRENT.timeout = self.policy.timeout
         try:
             yield deadline
         finally:
