@@ -77,6 +77,7 @@ class DayBundle:
     tally: Tally = field(default_factory=Tally)
     provenance: Counter[str] = field(default_factory=Counter)
     payload: str = ""
+    fallback_language: str | None = None  # "fr" when French stands in for the language asked
 
     @property
     def object_count(self) -> int:

@@ -11,26 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from vigilintel_connector.limits import ARTICLE_CHARS, ARTICLES_PER_NAME, DAY_TEXT_CHARS
-from vigilintel_connector.normalise import ids
+from vigilintel_connector.limits import ARTICLE_CHARS, ARTICLES_PER_NAME
+from vigilintel_connector.normalise import day_facts, ids
 from vigilintel_connector.normalise.aliases import separate_names
 from vigilintel_connector.normalise.content import attachment, markdown_to_html
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE, DayContext
+from vigilintel_connector.normalise.language import tell_languages
 from vigilintel_connector.normalise.links import clean_link
 from vigilintel_connector.normalise.objects import clean_object, parent_technique
 from vigilintel_connector.normalise.properties import clean_refs, unique_refs
 from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent, Tally
 from vigilintel_connector.normalise.text import join_languages, keep_languages, midnight, timestamp
-from vigilintel_connector.resolve import index
 from vigilintel_connector.select.content import carries_intelligence, is_bundle
 from vigilintel_connector.source.documents import DocumentError, strict_json
 from vigilintel_connector.source.paths import permalink
-from vigilintel_connector.vocabulary import is_upstream_author
 
 _DAILY_REPORT_NAME = re.compile(r"^(CTI Report|VigilIntel Report)\b", re.IGNORECASE)
 _GENERIC_DESCRIPTION = re.compile(r"^Generated STIX", re.IGNORECASE)
@@ -108,13 +106,13 @@ def normalise_contributions(
     for contribution in contributions:
         ctx.tally.update(contribution.tally)
     everything = [o for c in contributions for o in c.objects]
-    ctx.source_urls = frozenset(_source_urls(everything))
+    ctx.source_urls = frozenset(day_facts.source_urls(everything))
     # The sites the day's articles were read on are references, not indicators.
-    ctx.excluded = ctx.excluded | _hosts(ctx.source_urls)
+    ctx.excluded = ctx.excluded | day_facts.hosts(ctx.source_urls)
     ctx.articles = _articles(contributions, languages[:1])
-    ctx.victims = _victims(everything)
-    ctx.urls = frozenset(_beyond_scheme(o) for o in everything if o.get("type") == "url")
-    ctx.day_texts = _day_texts(ctx.articles)
+    ctx.victims = day_facts.victims(everything)
+    ctx.urls = frozenset(day_facts.beyond_scheme(o) for o in everything if o.get("type") == "url")
+    ctx.day_texts = day_facts.day_texts(ctx.articles)
     emitted: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, dict[str, Any]]] = []
     dailies: list[dict[str, Any]] = []
@@ -141,6 +139,7 @@ def normalise_contributions(
             _emit(emitted, obj, clean, ctx, origin)
     summaries = [c.description for c in contributions if c.artefact != "stix"]
     report = _daily_report(frame, dailies, summaries, emitted, ctx)
+    fallback = tell_languages(emitted, report, ctx.origins, contributions, languages)
     _report_documents(report, contributions, documents, frame.attachment)
     content = [ids.author(confidence), ids.TLP_CLEAR, ids.PAP_CLEAR, *emitted.values(), report]
     bundle = {"type": "bundle", "id": ids.bundle_id(frame.key, content), "objects": content}
@@ -150,7 +149,7 @@ def normalise_contributions(
     except ValueError as exc:  # never recorded as imported with a bundle no parser reads
         raise DocumentError(f"{frame.name}: the bundle is not strict JSON ({exc})") from None
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
-    return DayBundle(bundle, ctx.tally, provenance, payload)
+    return DayBundle(bundle, ctx.tally, provenance, payload, fallback)
 
 
 def _articles(
@@ -174,40 +173,6 @@ def _articles(
                 if len(texts) < ARTICLES_PER_NAME:
                     texts.append(text)
     return found
-
-
-def _beyond_scheme(url: dict[str, Any]) -> str:
-    return str(url.get("value", "")).partition("://")[2]
-
-
-def _victims(objects: list[dict[str, Any]]) -> frozenset[str]:
-    """The day's victim organisations, as the letters of their names ("Nike" → nike), and the
-    sites their contact information names ("cariere.gov.md")."""
-    victims = [
-        o for o in objects
-        if o.get("type") == "identity" and o.get("identity_class", "organization") == "organization"
-        and isinstance(o.get("name"), str) and not is_upstream_author(o["name"])
-    ]  # fmt: skip
-    names = {k for o in victims if len(k := index.key(o["name"])) >= 4}
-    sites = {
-        site.strip().lower()
-        for o in victims
-        if isinstance(o.get("contact_information"), str)
-        for site in o["contact_information"].split(",")
-    }
-    return frozenset(names | sites)
-
-
-def _day_texts(articles: dict[str, list[str]]) -> list[str]:
-    """Every article of the day once, within a bound: where an unknown name's type is looked
-    for when its own articles say nothing ("La campagne PhantomRaven…" in another one)."""
-    kept, size = [], 0
-    for text in dict.fromkeys(t for group in articles.values() for t in group):
-        size += len(text)
-        if size > DAY_TEXT_CHARS:
-            break
-        kept.append(text)
-    return kept
 
 
 def _link_subtechniques(emitted: dict[str, dict[str, Any]], ctx: DayContext) -> None:
@@ -339,25 +304,6 @@ def _report_documents(
 
 def _is_summary(text: object) -> bool:
     return isinstance(text, str) and bool(text.strip()) and not _GENERIC_DESCRIPTION.match(text)
-
-
-def _source_urls(objects: list[dict[str, Any]]) -> Iterable[str]:
-    for obj in objects:
-        for ref in obj.get("external_references") or []:
-            if isinstance(ref, dict) and isinstance(ref.get("url"), str):
-                yield ref["url"].rstrip("/")
-
-
-def _hosts(urls: Iterable[str]) -> frozenset[str]:
-    hosts = set()
-    for url in urls:
-        try:
-            host = (urlsplit(url).hostname or "").lower()
-        except ValueError:
-            continue
-        if host:
-            hosts.add(host.removeprefix("www."))
-    return frozenset(hosts)
 
 
 def _daily_report(
