@@ -295,7 +295,7 @@ def test_unusual_states_are_warned_about_and_read_safely(march, stored, warning,
 def test_tokens_never_appear_in_the_logs_even_at_debug_level(march):
     run = march.run(CONNECTOR_LOG_LEVEL="debug")
     assert run.returncode == 0
-    assert "Day planned" in run.output and "Bundle sent" in run.output
+    assert "Day planned" in run.output and "Imported 2026-03-" in run.output
     assert OPENCTI_TOKEN not in run.output
     assert GITHUB_TOKEN not in run.output
 

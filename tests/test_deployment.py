@@ -85,3 +85,29 @@ def test_config_schema_and_doc_are_generated_from_the_settings(tmp_path):
     schema = json.loads((tmp_path / "connector_config_schema.json").read_text())
     assert {"OPENCTI_URL", "CONNECTOR_ID", "VIGILINTEL_CONFIDENCE"} <= set(schema["properties"])
     assert all(p["description"] for p in schema["properties"].values())
+
+
+def test_the_locks_pin_what_pyproject_pins_with_hashes():
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for lock, wanted in (
+        ("requirements.lock", project["dependencies"]),
+        (
+            "requirements-dev.lock",
+            [*project["dependencies"], *project["optional-dependencies"]["dev"]],
+        ),
+    ):
+        text = (ROOT / lock).read_text()
+        pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\", text, re.M))
+        names = {k.lower().replace("_", "-"): v for k, v in pins.items()}
+        for requirement in wanted:
+            name, version = requirement.split("==")
+            assert names.get(name.lower().replace("_", "-")) == version, (lock, requirement)
+        entries = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", text.strip())
+        assert all("--hash=sha256:" in entry for entry in entries), lock
+    assert "--require-hashes -r requirements.lock" in (ROOT / "Dockerfile").read_text()
+    assert (
+        "--require-hashes -r requirements-dev.lock" in (ROOT / "scripts" / "bootstrap").read_text()
+    )

@@ -255,11 +255,15 @@ def test_default_range_is_lookback_days_up_to_today(clean_env, sample_dir, tmp_p
 def test_summary_lists_every_field_other_tools_read(clean_env, sample_dir, tmp_path):
     clean_env.setenv("VIGILINTEL_SOURCE", str(sample_dir))
     _, summary = export(tmp_path / "out", "2026-03-16", "2026-03-16")
-    assert set(summary) == {"generated_at", "source", "language", "days", "digests"}
-    assert set(summary["days"][0]) == {
-        "date", "status", "files", "format", "artefacts", "objects", "provenance", "dropped",
-        "changed", "ignored", "unrecognised", "warnings", "message",
+    assert set(summary) == {
+        "generated_at", "source", "language", "interrupted", "days", "digests", "earlier",
     }  # fmt: skip
+    assert set(summary["days"][0]) == {
+        "date", "status", "files", "format", "artefacts", "objects", "provenance",
+        "language_fallback", "dropped", "changed", "ignored", "unrecognised", "warnings",
+        "message",
+    }  # fmt: skip
+    assert summary["interrupted"] is False and summary["earlier"] == []
     entry = summary["days"][0]
     assert entry["dropped"]["replaced-author"] == 1, "removals are counted under dropped"
     assert entry["changed"]["pipeline-label"] > 0, "rewrites are counted apart"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ def test_defaults_match_the_brief(clean_env):
     assert settings.connector.name == "VigilIntel"
     assert settings.connector.type == "EXTERNAL_IMPORT"
     assert settings.connector.scope == "stix2"
-    assert settings.connector.log_level == "error"
+    assert settings.connector.log_level == "info"  # one line per day imported, and per run
     assert settings.connector.duration_period == dt.timedelta(hours=24)
     assert settings.vigilintel.language == "fr"
     assert settings.vigilintel.lookback_days == 7
@@ -167,3 +168,64 @@ def test_an_unknown_digest_kind_is_refused_naming_the_variable(clean_env):
     clean_env.setenv("VIGILINTEL_DIGESTS", "daily")
     with pytest.raises(ConfigError, match=r"VIGILINTEL_DIGESTS.*weekly, monthly"):
         load_settings()
+
+
+# One source of truth: what the README, the sample files and pycti say against the settings model.
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _schema() -> dict:
+    from vigilintel_connector.config_schema import build_schema
+
+    return build_schema()["properties"]
+
+
+def _same(default: object, written: str) -> bool:
+    text = str(default).lower()
+    return written.lower() in (text, text.rstrip("0").rstrip("."), f"{default}")
+
+
+def test_every_variable_the_docs_name_is_a_setting_with_the_same_default():
+    import re
+
+    schema = _schema()
+    for doc in (_ROOT / "README.md", _ROOT / "docs" / "how-it-works.md"):
+        text = doc.read_text(encoding="utf-8")
+        named = set(re.findall(r"\b((?:CONNECTOR|VIGILINTEL|OPENCTI)_[A-Z_]+[A-Z])\b", text))
+        assert named - schema.keys() <= {"OPENCTI_SSL_VERIFY", "CONNECTOR_CONFIG_DOC"}, doc.name
+    rows = re.findall(r"^\| `([A-Z_]+)` \| `([^`]*)` \|", (_ROOT / "README.md").read_text(), re.M)
+    assert len(rows) >= 12
+    for variable, default in rows:
+        assert _same(schema[variable]["default"], default), (variable, default)
+
+
+def test_the_sample_files_hold_the_defaults():
+    import re
+
+    import yaml
+
+    schema = _schema()
+    sample = yaml.safe_load((_ROOT / "config.yml.sample").read_text())
+    for section, values in sample.items():
+        for key, value in values.items():
+            variable = f"{section}_{key}".upper()
+            if "default" in schema[variable] and variable != "CONNECTOR_ID":
+                assert _same(schema[variable]["default"], str(value)), variable
+    compose = (_ROOT / "docker-compose.yml").read_text()
+    for variable, value in re.findall(r"# - ([A-Z_]+)=([^\s#]+)", compose):
+        assert variable in schema
+        example = "ChangeMe" in value or "START_DATE" in variable
+        if "default" in schema[variable] and not example:
+            assert _same(schema[variable]["default"], value), variable
+
+
+def test_every_key_pycti_reads_from_config_yml_is_known():
+    import re
+
+    import pycti.connector.opencti_connector_helper as helper
+
+    from vigilintel_connector.pycti_keys import PYCTI_KEYS
+
+    source = Path(helper.__file__).read_text()
+    for section, key in re.findall(r'\["(opencti|connector|mq)", "([a-z_]+)"\]', source):
+        assert key in PYCTI_KEYS[section], (section, key)

@@ -75,7 +75,12 @@ def _final(found: _Files, period: Period, today: dt.date, grace_days: int) -> st
     if written is not None and written >= period.end:
         return f"written on {written}"
     if (today - period.end).days > grace_days:
-        return f"{grace_days} days after the period"
+        if written is not None:  # upstream never wrote it again: a partial digest, said so
+            return (
+                f"partial: written on {written}, before its period ended on {period.end}; "
+                "no later version was published"
+            )
+        return f"{grace_days} days after the period; when it was written is not known"
     return None
 
 
@@ -154,6 +159,6 @@ def process_digest(
 def log_digest(logger: Logger, result: DayResult) -> None:
     """What became of a digest, and each of its files of no known kind (a WARNING)."""
     meta = {"digest": result.label, "status": str(result.outcome), "detail": result.message}
-    logger.info("Digest processed", meta)
+    logger.debug("Digest processed", meta)
     for path in result.unrecognised:
         logger.warning("A digest file was not understood", {"file": path})

@@ -171,6 +171,8 @@ def process_day(day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOp
     except DocumentError as exc:
         return DayResult(day, DayOutcome.ERROR, str(exc), **common)
     message = f"{output.object_count} objects from {', '.join(paths)}"
+    if output.fallback_language:
+        message += f" (in French, lang {output.fallback_language}: no English published that day)"
     if errors:
         message += f" (skipped: {'; '.join(errors)})"
     if notice:
@@ -245,13 +247,18 @@ def process_days(
                 next_prefetch += 1
 
         pending: deque[Future[DayResult]] = deque()
-        for index, day in enumerate(ordered):
-            prefetch_until(index + 4 * concurrency)
-            pending.append(workers.submit(one, day))
-            if len(pending) >= 2 * concurrency:
+        try:
+            for index, day in enumerate(ordered):
+                prefetch_until(index + 4 * concurrency)
+                pending.append(workers.submit(one, day))
+                if len(pending) >= 2 * concurrency:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except BaseException:  # Ctrl-C, SIGTERM, a failed write: no new work is started
+            for pool in (downloads, workers):
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _log_result(logger: Logger, result: DayResult) -> None:
@@ -263,11 +270,11 @@ def _log_result(logger: Logger, result: DayResult) -> None:
         "dropped": dict(result.tally.dropped),
         "detail": result.message,
     }
+    # Imported days are told when delivered, days with nothing published once per run (see
+    # the jobs): here only what needs an operator's eye is above debug.
     if result.outcome is DayOutcome.ERROR:
         logger.error("Day could not be processed", meta)
-    elif result.outcome is DayOutcome.MISSING:
-        logger.warning("No report published for this day", meta)
     elif result.outcome is DayOutcome.UNRECOGNISED:
         logger.warning("No report recognised among this day's files", meta)
     else:
-        logger.info("Day processed", meta)
+        logger.debug("Day processed", meta)

@@ -34,6 +34,7 @@ from pydantic_settings import (
 )
 
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
+from vigilintel_connector.pycti_keys import PYCTI_KEYS
 from vigilintel_connector.select.candidates import ARTEFACTS, Artefact
 from vigilintel_connector.source.periods import DIGEST_KINDS, DigestKind
 
@@ -78,13 +79,26 @@ class ConnectorSection(BaseModel):
     name: str = Field(default="VigilIntel", description="Name shown in OpenCTI.")
     scope: str = Field(default="stix2", description="What the connector imports.")
     log_level: Literal["debug", "info", "warn", "warning", "error"] = Field(
-        default="error", description="Log level: debug, info, warn or error."
+        default="info",
+        description="Log level: debug, info, warn or error. At info, one line per day imported "
+        "and one per run.",
     )
     duration_period: dt.timedelta = Field(
         default=dt.timedelta(hours=24),
-        description="ISO-8601 period between runs (e.g. PT24H).",
+        description="ISO-8601 period between runs (P1D, PT12H…).",
     )
     run_and_terminate: bool = Field(default=False, description="Run once, then exit.")
+    expose_metrics: bool = Field(
+        default=False,
+        description="Expose Prometheus counters (pycti's run_count, record_send, error_count).",
+    )
+    metrics_port: int = Field(default=9095, ge=1, le=65535, description="Port of the metrics.")
+    queue_threshold: float = Field(
+        default=500,
+        gt=0,
+        description="A run is skipped while the platform's queue for this connector holds more "
+        "than this many MB.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -101,7 +115,9 @@ class ConnectorSection(BaseModel):
 
 class VigilIntelSection(BaseModel):
     language: str = Field(
-        default="fr", description="Language of the imported text: fr, en, or fr,en for both."
+        default="fr",
+        description="Language of the imported text: fr, en, or fr,en for both.",
+        json_schema_extra={"enum": ["fr", "en", "fr,en", "en,fr"]},
     )
     lookback_days: int = Field(
         default=7,
@@ -153,9 +169,14 @@ class VigilIntelSection(BaseModel):
     http_backoff_factor: float = Field(
         default=1.0, ge=0, le=60, description="Base of the exponential backoff, in seconds."
     )
-    http_timeout: float = Field(default=30.0, gt=0, le=600, description="Read timeout, seconds.")
+    http_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="Read timeout, seconds: the longest silence accepted from a server.",
+    )
     http_deadline: float = Field(
-        default=60.0,
+        default=40.0,
         gt=0,
         le=3600,
         description="Longest time one download may take, retries and waits included; a file "
@@ -294,6 +315,9 @@ class Settings(BaseSettings):
                 "log_level": "warning" if c.log_level == "warn" else c.log_level,
                 "duration_period": int(c.duration_period.total_seconds()),
                 "run_and_terminate": c.run_and_terminate,
+                "expose_metrics": c.expose_metrics,
+                "metrics_port": c.metrics_port,
+                "queue_threshold": c.queue_threshold,
             },
         }
 
@@ -317,16 +341,23 @@ def _check_yaml_keys(path: Path) -> None:
         raise ConfigError(f"could not read configuration file {path}: {exc}") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected sections opencti, connector and vigilintel")
-    sections = Settings.model_fields.keys() - {"notices"}
+    known_sections = {
+        "opencti": OpenCTISection.model_fields.keys() | PYCTI_KEYS["opencti"],
+        "connector": ConnectorSection.model_fields.keys() | PYCTI_KEYS["connector"],
+        "vigilintel": VigilIntelSection.model_fields.keys(),
+        "mq": PYCTI_KEYS["mq"],
+    }
     for section, values in document.items():
-        if section not in sections:
-            raise ConfigError(f"{path}: unknown section {section!r} (known: {', '.join(sections)})")
-        known = VigilIntelSection.model_fields.keys()
-        if section == "vigilintel" and isinstance(values, dict):
-            for key in values.keys() - known:
-                raise ConfigError(
-                    f"{path}: unknown key vigilintel.{key} (known: {', '.join(sorted(known))})"
-                )
+        if section not in known_sections:
+            known = ", ".join(known_sections)
+            raise ConfigError(f"{path}: unknown section {section!r} (known: {known})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: section {section} must hold keys, not {values!r:.40}")
+        for key in sorted(values.keys() - known_sections[section]):
+            raise ConfigError(
+                f"{path}: unknown key {section}.{key} ({section.upper()}_"
+                f"{str(key).upper()} is no setting of this connector or of pycti)"
+            )
 
 
 def load_settings(config_path: Path | None = None) -> Settings:

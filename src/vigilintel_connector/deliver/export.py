@@ -12,11 +12,26 @@ from vigilintel_connector.outcome import DayResult
 from vigilintel_connector.source.documents import strict_json
 
 
+class OutputError(Exception):
+    """A file of the export could not be written (disk full, read-only, permission)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
-    """A reader never sees half a file, even if the export is interrupted."""
+    """A reader never sees half a file, and no temporary file is left, whatever stops it."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(Path(exc.filename or path), exc.strerror or str(exc)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_day(out_dir: Path, result: DayResult) -> None:
@@ -26,11 +41,25 @@ def write_day(out_dir: Path, result: DayResult) -> None:
     # Written as serialised once by the normaliser: compact (pretty-print with ``jq``).
     payload = result.output.payload
     if result.period is not None:
-        (out_dir / "digests").mkdir(exist_ok=True)
+        try:
+            (out_dir / "digests").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise OutputError(out_dir / "digests", exc.strerror or str(exc)) from None
         target = out_dir / "digests" / f"{result.period.key}.json"
     else:
         target = out_dir / f"{result.day.isoformat()}.json"
     _write_atomically(target, payload.encode())
+
+
+def digests_of(results: Iterable[DayResult]) -> list[dict[str, Any]]:
+    return [summary_entry(r) for r in results]
+
+
+def bundles_in(out_dir: Path) -> list[str]:
+    """The bundle files in an export directory, as paths relative to it."""
+    found = [p.name for p in out_dir.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].json")]
+    found += [f"digests/{p.name}" for p in (out_dir / "digests").glob("*.json")]
+    return found
 
 
 def summary_entry(result: DayResult) -> dict[str, Any]:
@@ -44,6 +73,7 @@ def summary_entry(result: DayResult) -> dict[str, Any]:
         "artefacts": result.artefacts,
         "objects": result.objects,
         "provenance": dict(sorted(result.output.provenance.items())) if result.output else {},
+        "language_fallback": result.output.fallback_language if result.output else None,
         **result.tally.as_dict(),
         "unrecognised": result.unrecognised,
         "warnings": result.warnings,
@@ -57,13 +87,22 @@ def write_summary(
     source: str,
     language: str,
     digests: Iterable[DayResult] = (),
+    interrupted: bool = False,
 ) -> dict[str, Any]:
+    """``summary.json``: every day and digest of this export; ``earlier`` lists the bundles of
+    an earlier export left in the directory, which this one did not write."""
+    days = [summary_entry(r) for r in sorted(results, key=lambda r: r.day)]
+    periods = digests_of(digests)
+    ours = {f"{d['date']}.json" for d in days if d["status"] == "imported"}
+    ours |= {f"digests/{d['period']}.json" for d in periods if d["status"] == "imported"}
     summary = {
         "generated_at": iso_utc(now_utc()),
         "source": source,
         "language": language,
-        "days": [summary_entry(r) for r in sorted(results, key=lambda r: r.day)],
-        "digests": [summary_entry(r) for r in digests],
+        "interrupted": interrupted,
+        "days": days,
+        "digests": periods,
+        "earlier": sorted(p for p in bundles_in(out_dir) if p not in ours),
     }
     _write_atomically(out_dir / "summary.json", strict_json(summary, indent=2).encode())
     return summary

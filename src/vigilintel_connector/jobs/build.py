@@ -5,6 +5,10 @@ This is the only place where settings become objects, so the layers below never 
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 
@@ -19,6 +23,34 @@ class ExitCode(IntEnum):
     OK = 0
     UNREACHABLE = 1  # the source (export) or the platform (run) could not be used
     CONFIG = 2  # a setting or an argument is wrong: the message names it
+    OUTPUT = 3  # the export could not write its directory (full, read-only, permission)
+    INTERNAL = 70  # an unexpected error: one line, and the traceback in a log file
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): stopped after the current write
+    TERMINATED = 143  # SIGTERM: the same
+
+
+class Stopped(BaseException):
+    """SIGTERM: stop like Ctrl-C (past every ``except Exception``), with the exit status a killed
+    process would have."""
+
+    code = ExitCode.TERMINATED
+
+
+@contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM raises ``Stopped`` in the main thread."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def http_policy(settings: Settings) -> HttpPolicy:

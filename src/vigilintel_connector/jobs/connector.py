@@ -19,7 +19,7 @@ from vigilintel_connector.deliver.opencti import (
     HelperStateStore,
     MemoryStateStore,
 )
-from vigilintel_connector.jobs.build import ExitCode, build_upstream
+from vigilintel_connector.jobs.build import ExitCode, build_upstream, stopped_by_sigterm
 from vigilintel_connector.jobs.importer import Importer
 from vigilintel_connector.settings import Settings
 
@@ -133,8 +133,9 @@ def run_connector(settings: Settings) -> ExitCode:
         {"source": upstream.description, "language": settings.vigilintel.language,
          "period": str(settings.connector.duration_period), "dry_run": dry_run},
     )  # fmt: skip
-    helper.schedule_process(
-        message_callback=run_once,
-        duration_period=settings.connector.duration_period.total_seconds(),
-    )
+    with stopped_by_sigterm():  # Ctrl-C and SIGTERM end the process between two saved days
+        helper.schedule_process(
+            message_callback=run_once,
+            duration_period=settings.connector.duration_period.total_seconds(),
+        )
     return ExitCode.OK

@@ -11,16 +11,25 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from vigilintel_connector.clock import now_utc
-from vigilintel_connector.deliver.export import write_day, write_summary
+from vigilintel_connector.deliver.export import OutputError, write_day, write_summary
 from vigilintel_connector.digests import log_digest, process_digest
-from vigilintel_connector.jobs.build import ExitCode, build_upstream, day_options
+from vigilintel_connector.jobs.build import (
+    ExitCode,
+    Stopped,
+    build_upstream,
+    day_options,
+    stopped_by_sigterm,
+)
 from vigilintel_connector.log import Logger, StdLogger
 from vigilintel_connector.outcome import DayOutcome, DayResult
 from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import Settings
+from vigilintel_connector.source.paths import UPSTREAM_FIRST_DAY
 from vigilintel_connector.source.periods import Period, periods_between
 from vigilintel_connector.source.upstream import Listing, SourceUnreachable
 
@@ -135,15 +144,33 @@ def _writable(out: Path) -> str | None:
     return None
 
 
+def _range_problem(since: dt.date | None, until: dt.date | None, today: dt.date) -> str | None:
+    for flag, day in (("--since", since), ("--until", until)):
+        if day is not None and day > today:
+            return f"{flag} {day} is in the future (today is {today}, UTC)"
+        if day is not None and day < UPSTREAM_FIRST_DAY:
+            return f"{flag} {day} is before upstream's first day, {UPSTREAM_FIRST_DAY}"
+    if since and until and since > until:
+        return f"--since {since} is after --until {until}"
+    return None
+
+
 def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date | None) -> ExitCode:
-    logger = StdLogger(level=settings.connector.log_level)
+    # The console lines say what each day did; the log adds warnings and errors (and, at
+    # debug, every step).
+    level = settings.connector.log_level
+    logger = StdLogger(level="warn" if level == "info" else level)
     for notice in settings.notices:
         logger.warning(notice)
-    until = until or now_utc().date()
-    since = since or (until - dt.timedelta(days=settings.vigilintel.lookback_days))
-    if since > until:
-        print(f"error: --since {since} is after --until {until}", file=sys.stderr)
+    today = now_utc().date()
+    problem = _range_problem(since, until, today)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return ExitCode.CONFIG
+    until = until or today
+    since = since or max(
+        until - dt.timedelta(days=settings.vigilintel.lookback_days), UPSTREAM_FIRST_DAY
+    )
     days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
     problem = _writable(out)
     if problem:
@@ -161,22 +188,37 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
             file=sys.stderr,
         )
         return ExitCode.UNREACHABLE
-    results = []
+    results: list[DayResult] = []
+    digests: list[DayResult] = []
     console = _Console()
-    for result in process_days(
-        days,
-        listing,
-        upstream.fetch,
-        day_options(settings),
-        logger,
-        concurrency=settings.vigilintel.http_concurrency,
-    ):
-        write_day(out, result)
-        console.day(result)
-        results.append(result)
-    console.flush()
-    digests = _digests(settings, listing, periods, upstream.fetch, out, logger)
-    write_summary(out, results, upstream.description, settings.vigilintel.language, digests)
+    summary = partial(
+        write_summary, out, results, upstream.description, settings.vigilintel.language, digests
+    )
+    try:
+        with stopped_by_sigterm():
+            for result in process_days(
+                days, listing, upstream.fetch, day_options(settings), logger,
+                concurrency=settings.vigilintel.http_concurrency,
+            ):  # fmt: skip
+                write_day(out, result)
+                console.day(result)
+                results.append(result)
+            console.flush()
+            digests += _digests(settings, listing, periods, upstream.fetch, out, logger)
+            summary()
+    except OutputError as exc:
+        console.flush()
+        _say(f"error: {exc}")
+        with suppress(OutputError):  # what was done, where the disk still allows it
+            summary(interrupted=True)
+        return ExitCode.OUTPUT
+    except (KeyboardInterrupt, Stopped) as exc:
+        console.flush()
+        with suppress(OutputError):
+            summary(interrupted=True)
+        code = exc.code if isinstance(exc, Stopped) else ExitCode.INTERRUPTED
+        _say(f"interrupted: {len(results)} days done, listed in {out / 'summary.json'}")
+        return code
     _closing(results, out / "summary.json", digests)
     return ExitCode.OK
 

@@ -132,8 +132,11 @@ class Importer:
         state.prune()
         self._save(state, today)
         self._count("run_count")
+        waiting = sorted(d for d, r in state.days.items() if r.status is DayOutcome.PENDING)
         self.logger.info(
-            "Import run finished",
+            f"Import run finished: {len(report.sent)} imported, {len(report.failed)} failed, "
+            f"{len(waiting)} with nothing published yet"
+            + (f" ({waiting[0]} … {waiting[-1]})" if waiting else ""),
             {"processed": len(report.processed), "sent": report.sent, "failed": report.failed,
              "objects_sent": report.objects_sent,
              "last_processed_date": str(state.last_processed_date)},
@@ -195,7 +198,7 @@ class Importer:
         if result.outcome is DayOutcome.IMPORTED:
             key = result.sent_key
             if key == sent_before:
-                self.logger.info("Unchanged since it was delivered", {"day": result.label})
+                self.logger.debug("Unchanged since it was delivered", {"day": result.label})
                 return DayRecord(DayOutcome.IMPORTED, fingerprint_now, key, stamp)
             try:
                 self._deliver(result)
@@ -232,13 +235,17 @@ class Importer:
         )
         if result.unrecognised:
             message += f"; files of no known kind, not imported: {', '.join(result.unrecognised)}"
+        if result.output.fallback_language:
+            message += "; text in French (lang fr): upstream published no English that day"
+        if result.warnings:
+            message += "; warnings: " + " | ".join(result.warnings)
         name = f"VigilIntel {result.label} ({self.vi.language})"
         chunks = self.sender.send(name, result.output, message)
         self._count("record_send", chunks or result.objects)
         self.logger.info(
-            "Bundle sent",
+            f"Imported {result.label}: {result.objects} objects",
             {"day": result.label, "files": result.paths, "sha": result.sent_key,
-             "objects": result.objects, "dropped": dict(dropped)},
+             "objects": result.objects, "dropped": dict(dropped), "warnings": result.warnings},
         )  # fmt: skip
 
     def _count(self, name: str, n: int = 1) -> None:
