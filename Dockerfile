@@ -6,10 +6,12 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /opt/opencti-connector-vigilintel
-COPY pyproject.toml README.md LICENSE ./
+COPY pyproject.toml requirements.lock README.md LICENSE ./
 COPY src ./src
+# The locked versions, each file checked against its hash; then the connector alone.
 RUN apk add --no-cache --virtual .build-deps build-base libffi-dev \
-    && pip install . \
+    && pip install --require-hashes -r requirements.lock \
+    && pip install --no-deps . \
     && apk del .build-deps \
     && adduser -D -H -s /sbin/nologin connector \
     && mkdir /data && chown connector /data
