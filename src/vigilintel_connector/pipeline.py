@@ -225,6 +225,11 @@ def process_days(
                 "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
             )
             result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
+        with lock:  # files the day did not need (an unused language, a duplicate) are let go
+            for listed in listing.for_day(day):
+                unused = prefetched.pop(listed.file.path, None)
+                if unused is not None:
+                    unused.cancel()
         for warning in result.warnings:
             logger.warning("Part of a day's files was not understood", {"detail": warning})
         _log_result(logger, result)

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -202,7 +203,7 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
             ):  # fmt: skip
                 write_day(out, result)
                 console.day(result)
-                results.append(result)
+                results.append(_released(result))
             console.flush()
             digests += _digests(settings, listing, periods, upstream.fetch, out, logger)
             summary()
@@ -221,6 +222,11 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         return code
     _closing(results, out / "summary.json", digests)
     return ExitCode.OK
+
+
+def _released(result: DayResult) -> DayResult:
+    """What the summary and the closing lines need of a written day: not its bundle."""
+    return replace(result, output=result.output.released()) if result.output else result
 
 
 def _digests(
@@ -245,6 +251,7 @@ def _digests(
         )  # fmt: skip
         log_digest(logger, result)
         write_day(out, result)
+        result = _released(result)
         detail = f"{result.objects:>4} objects" if result.output else result.message
         _say(f"{period.key:<10}  {result.outcome:<10}  {period.kind:<8}  {detail}")
         results.append(result)

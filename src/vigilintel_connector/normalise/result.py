@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -78,10 +78,16 @@ class DayBundle:
     provenance: Counter[str] = field(default_factory=Counter)
     payload: str = ""
     fallback_language: str | None = None  # "fr" when French stands in for the language asked
+    count: int | None = None  # the objects a released bundle held
+
+    def released(self) -> DayBundle:
+        """This bundle's record once written or sent: its counts, not its objects (a range of
+        days then costs a record per day, not a bundle per day)."""
+        return replace(self, bundle={}, payload="", count=self.object_count)
 
     @property
     def object_count(self) -> int:
-        return len(self.bundle.get("objects", []))
+        return self.count if self.count is not None else len(self.bundle.get("objects", []))
 
     @property
     def dropped_count(self) -> int:
