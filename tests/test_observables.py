@@ -78,6 +78,10 @@ def test_refang(defanged, clean):
         ("url", "https://api.nova-blight.top/injections/*app*/*key*", "placeholder-value"),
         ("url", "https://github.com/jylsec/vuldb/blob/main/d-link/x", "reference-site"),
         ("url", "https://www.aikido.dev/blog/shai-hulud-strikes-again", "reference-site"),
+        ("url", "http://www.ghacks.net/2026/07/12/microsoft-confirms-windows", "reference-site"),
+        ("domain-name", "onwordpress.org", "concatenated-domain"),
+        ("domain-name", "packagecom.android.phone", "closed-tld-domain"),
+        ("domain-name", "ec2.amazonaws.com", "reference-site"),
     ],
 )
 def test_junk_values_are_refused_with_their_reason(kind, value, reason):
@@ -104,6 +108,8 @@ def test_junk_values_are_refused_with_their_reason(kind, value, reason):
         ("domain-name", "mygithub.com"),
         ("url", "https://github.com/helloworm00/hello-world"),  # a worm's repository
         ("url", "https://evil.com/docs/invoice.html"),
+        ("url", "http://evil.com/2026/07/payload.exe"),
+        ("domain-name", "mybucket.s3.amazonaws.com"),
     ],
 )
 def test_real_indicators_are_kept(kind, value):
@@ -187,3 +193,10 @@ def test_example_digests_are_no_hashes():
     real = "76b6d36e04e367a2334c445b51e1ecce97e4c614e88dfb4f72b104ca0f31235d"
     assert normalise_hashes({"SHA-256": example}) == ({}, 1)
     assert normalise_hashes({"SHA-256": real}) == ({"SHA-256": real}, 0)
+
+
+def test_a_word_glued_to_another_of_the_days_domains_is_no_domain():
+    from vigilintel_connector.normalise.observables import glued_to
+
+    assert glued_to("withsol-coin.xyz", frozenset({"sol-coin.xyz"}))
+    assert not glued_to("withsol-coin.xyz", frozenset())

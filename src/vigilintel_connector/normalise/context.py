@@ -38,6 +38,7 @@ class DayContext:
         # Victims' names, folded to letters and digits: their own domains indicate nothing.
         self.victims: frozenset[str] = frozenset()
         self.urls: frozenset[str] = frozenset()  # the day's URLs, past their scheme
+        self.domains: frozenset[str] = frozenset()  # the day's domain names
         # Every article of the day once, for names their own articles do not type.
         self.day_texts: list[str] = []
         # Upstream ids of generic names replaced by their country: links from them say nothing.

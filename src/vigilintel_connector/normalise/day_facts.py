@@ -63,3 +63,10 @@ def hosts(urls: Iterable[str]) -> frozenset[str]:
         if host:
             hosts.add(host.removeprefix("www."))
     return frozenset(hosts)
+
+
+def domains(objects: list[dict[str, Any]]) -> frozenset[str]:
+    """The day's domain names as upstream wrote them, lower-cased."""
+    return frozenset(
+        str(o["value"]).lower() for o in objects if o.get("type") == "domain-name" and "value" in o
+    )

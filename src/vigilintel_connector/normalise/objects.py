@@ -20,6 +20,7 @@ from vigilintel_connector.normalise.observables import (
     WEBMAIL,
     canonical_value,
     check_value,
+    glued_to,
     is_placeholder_hash,
     normalise_hashes,
     owner_label,
@@ -337,6 +338,9 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
             ctx.remove(obj, reason)
             return None
         beyond = value.partition("://")[2]
+        if kind == "domain-name" and glued_to(value, ctx.domains - {value}):
+            ctx.remove(obj, "concatenated-domain")  # "withsol-coin.xyz" beside "sol-coin.xyz"
+            return None
         if kind == "url" and _GLUED_TAIL.sub("", beyond) in ctx.urls - {beyond}:
             ctx.remove(obj, "concatenated-domain")  # ".../createto" beside ".../create"
             return None

@@ -47,7 +47,8 @@ _PLATFORMS = frozenset(
         "any.run", "tria.ge", "urlscan.io", "shodan.io", "censys.io", "osv.dev",
         # Public out-of-band testing services (Burp Collaborator, interactsh, canary tokens).
         "oastify.com", "burpcollaborator.net", "interact.sh", "canarytokens.com",
-        "grep.app", "asp.net", "salesforce.com", "z.ai", "npoint.io",
+        "grep.app", "asp.net", "salesforce.com", "z.ai", "npoint.io", "wordpress.org",
+        "ec2.amazonaws.com", "s3.amazonaws.com", "sts.amazonaws.com", "iam.amazonaws.com",
     }
 )  # fmt: skip
 # Webmail providers: an attacker's address there is an IoC, the provider is not.
@@ -101,6 +102,8 @@ _GLUED_WORD = re.compile(
 )
 # Pages that articles are ("…/blog/…", "…/advisories/…", "…/docs/security/bulletin/…"): a page,
 # not a file an attacker serves ("…/docs/office_activation_manual.pdf" stays).
+# A news article's address: a date, then a slug ("/2026/07/12/microsoft-confirms-…").
+_DATED_SLUG = re.compile(r"/20\d\d/[01]\d/(?:[0-3]\d/)?[a-z0-9]+(?:-[a-z0-9]+){2,}/?$", re.I)
 _READING_PATH = re.compile(
     r"/(?:blog|news|advisor\w*|bulletins?|docs/security|cverecord|vuln/detail|research|"
     r"publications?|"
@@ -136,7 +139,7 @@ _CLOSED_TLDS = frozenset(
     {
         "read", "here", "fido", "windows", "shell", "seek", "aws", "microsoft", "google",
         "apple", "amazon", "youtube", "android", "chrome", "office", "azure", "bing", "xbox",
-        "skype", "hotmail", "gmail", "docs", "drive", "search", "play",
+        "skype", "hotmail", "gmail", "docs", "drive", "search", "play", "phone",
     }
 )  # fmt: skip
 # Unicode escapes that lost their backslash and stuck to the value ("u201clibfoo.so").
@@ -256,6 +259,16 @@ def registered(host: str) -> str:
     return _psl().privatesuffix(host) or host
 
 
+def glued_to(value: str, others: frozenset[str]) -> bool:
+    """A sentence's word glued to another of the day's domains ("withsol-coin.xyz"); not
+    "atc.cseo99.com" beside "c.cseo99.com", two hosts of one attacker."""
+    for glue in (g for g in _GLUE_WORDS if len(g) >= 3):
+        rest = value[len(glue) :]
+        if value.startswith(glue) and rest in others and len(rest.split(".")[0]) >= 3:
+            return True
+    return False
+
+
 def _glued_to_a_known_site(labels: list[str]) -> bool:
     """A sentence's word glued to a site the articles cite: "from"+"snort.org", "and"+
     "npoint.io", a lost "\\n"+"cvefeed.io". Only such words: "mygithub.com" or "account-
@@ -282,6 +295,8 @@ def check_url(value: str, source_urls: frozenset[str] = frozenset()) -> str | No
     if host in _PLACEHOLDER_HOSTS or _URL_PLACEHOLDER.search(value):
         return "placeholder-value"
     if _READING_PATH.search(parts.path + (f"?{parts.query}" if parts.query else "")):
+        return "reference-site"
+    if _DATED_SLUG.search(parts.path):
         return "reference-site"
     if host in _CODE_HOSTS and _RESEARCH_REPO.search(parts.path):
         return "reference-site"  # a PoC or an advisory's repository: research, not infrastructure

@@ -112,6 +112,7 @@ def normalise_contributions(
     ctx.articles = _articles(contributions, languages[:1])
     ctx.victims = day_facts.victims(everything)
     ctx.urls = frozenset(day_facts.beyond_scheme(o) for o in everything if o.get("type") == "url")
+    ctx.domains = day_facts.domains(everything)
     ctx.day_texts = day_facts.day_texts(ctx.articles)
     emitted: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, dict[str, Any]]] = []
