@@ -256,3 +256,17 @@ def test_a_url_with_the_next_word_glued_beside_the_right_one_is_no_indicator():
     out = normalise_day([bundle], dt.date(2026, 2, 20), ("fr",)).bundle["objects"]
     patterns = [o["pattern"] for o in out if o["type"] == "indicator"]
     assert patterns == ["[url:value = 'https://arkanix.pw/api/session/create']"]
+
+
+def test_french_adjectives_are_no_family_and_described_victims_no_organisation():
+    import datetime as dt
+
+    from vigilintel_connector.convert.builder import Builder
+    from vigilintel_connector.convert.shared import victim_identity
+    from vigilintel_connector.resolve.entities import resolve
+
+    assert resolve("malware", "Rust-basé", []).dropped == ["generic-name"]
+    b = Builder(dt.date(2026, 3, 3), ("fr",), "json")
+    assert victim_identity(b, "Des centaines de jeunes femmes", "") is None
+    assert victim_identity(b, "Utilisateurs d'infostealer malware", "") is None
+    assert victim_identity(b, "Police néerlandaise", "") is not None

@@ -228,7 +228,7 @@ def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
         )  # fmt: skip
         b.relate(incident, "targets", identity)
         b.relate(incident, "attributed-to", actor)
-        refs += [identity, incident]
+        refs += [ref for ref in (identity, incident) if ref]
         found = locations(b, f"{remark}\n{sector}")  # "(Corée du Sud)": the victim's own
         found += locations(b, description, nationalities=False)
         found += locations(b, b.text(entry.get("country")))

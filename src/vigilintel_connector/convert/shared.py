@@ -93,9 +93,20 @@ def victim_name(raw: str) -> tuple[str, str]:
     return raw.strip(), ""
 
 
-def victim_identity(b: Builder, name: str, remark: str) -> str:
+# First words of victims upstream describes rather than names.
+_DESCRIBED = frozenset(
+    {"des", "les", "plusieurs", "certains", "certaines", "utilisateurs", "users", "clients",
+     "customers", "milliers", "centaines", "dizaines", "thousands", "hundreds", "multiple",
+     "various", "divers", "diverses", "several", "unnamed", "unknown", "inconnu", "inconnue"}
+)  # fmt: skip
+
+
+def victim_identity(b: Builder, name: str, remark: str) -> str | None:
     """The victim organisation; the sites its remark names ("Moldovan Portals (cariere.gov[.]md)")
-    are its own, kept as its contact information so that no indicator is made of them."""
+    are its own, kept as its contact information so that no indicator is made of them. None
+    when upstream described victims instead of naming one ("Des centaines de jeunes femmes")."""
+    if name.split(maxsplit=1)[0].lower() in _DESCRIBED:
+        return None
     sites = [v for k, v in iocs_in(remark) if k == "domain-name"]
     return b.add(
         "identity", name, name=name, identity_class="organization",

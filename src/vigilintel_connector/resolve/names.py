@@ -205,7 +205,10 @@ def _is_generic_word(word: str) -> bool:
 
 
 # "Rust-based", "AI-enabled", "China-linked": adjectives, whatever they are made of.
-_ADJECTIVE_ENDINGS = ("-based", "-enabled", "-powered", "-driven", "-linked", "-nexus", "-aligned")
+_ADJECTIVE_ENDINGS = (
+    "-based", "-enabled", "-powered", "-driven", "-linked", "-nexus", "-aligned",
+    "-base", "-basee", "-bases", "-basees", "-lie", "-liee", "-lies", "-liees",  # folded French
+)  # fmt: skip
 
 
 def _countries(text: str) -> tuple[str, ...]:
