@@ -308,18 +308,22 @@ def identified(
     return clean
 
 
-def _top_site(kind: str, value: str) -> str | None:
-    """A top site's own host or page, or its staff's address: not a webmail user's, not a
-    page its users publish (``warninglists.USER_CONTENT``)."""
+def _benign(kind: str, value: str, host: str) -> str | None:
+    """The list that makes a value benign: a top site's own host or page, or its staff's
+    address (not a webmail user's, not a page its users publish: ``warninglists.USER_CONTENT``),
+    else the chosen MISP warning lists, which a user's page on a listed site escapes."""
     if kind == "email-addr":
         domain = value.rpartition("@")[2].lower()
-        if domain in WEBMAIL or registered(domain) in WEBMAIL:
+        if domain not in WEBMAIL and registered(domain) not in WEBMAIL:
+            top = warninglists.popular(domain) or warninglists.popular(registered(domain))
+            if top:
+                return top
+    elif host:
+        if top := warninglists.popular_host(host, registered(host)):
+            return top
+        if kind == "url" and warninglists.users_host(host, registered(host)):
             return None
-        return warninglists.popular(domain) or warninglists.popular(registered(domain))
-    if kind in ("url", "domain-name"):
-        host = value if kind == "domain-name" else (urlsplit(value).hostname or "")
-        return warninglists.popular_host(host, registered(host)) if host else None
-    return None
+    return warninglists.benign_list(kind, value)
 
 
 def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
@@ -338,17 +342,15 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
             ctx.remove(obj, reason)
             return None
         beyond = value.partition("://")[2]
-        if kind == "domain-name" and glued_to(value, ctx.domains - {value}):
-            ctx.remove(obj, "concatenated-domain")  # "withsol-coin.xyz" beside "sol-coin.xyz"
-            return None
-        if kind == "url" and _GLUED_TAIL.sub("", beyond) in ctx.urls - {beyond}:
-            ctx.remove(obj, "concatenated-domain")  # ".../createto" beside ".../create"
+        trimmed = _GLUED_TAIL.sub("", beyond)
+        if (kind == "domain-name" and glued_to(value, ctx.domains)) or (
+            kind == "url" and trimmed != beyond and trimmed in ctx.urls
+        ):  # "withsol-coin.xyz" beside "sol-coin.xyz", ".../createto" beside ".../create"
+            ctx.remove(obj, "concatenated-domain")
             return None
         refanged = f"[{kind}:value = '{value}']"
-        listed = _top_site(kind, value)
-        if not listed and not (kind == "url" and warninglists.users_page(value, registered)):
-            listed = warninglists.benign_list(kind, value)  # a user's page is no site's own
-        host = value if kind == "domain-name" else (urlsplit(value).hostname or "")
+        host = {"domain-name": value, "url": urlsplit(value).hostname or ""}.get(kind, "")
+        listed = _benign(kind, value, host)
         mine = owner_label(value) in ctx.victims or host.removeprefix("www.") in ctx.victims
         if kind in ("domain-name", "url") and mine:
             ctx.remove(obj, "victim-domain")  # the victim's own site: the observable stays

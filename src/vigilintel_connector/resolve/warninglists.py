@@ -12,7 +12,6 @@ sites are read as written, for bare domains and a URL's host: "vk.ru" is a socia
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -89,19 +88,18 @@ USER_CONTENT = frozenset(
 )  # fmt: skip
 
 
-def users_page(url: str, registered: Callable[[str], str]) -> bool:
-    """A page its users publish on a top site ("https://sites.google.com/view/…")."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    return bool(host) and (host in USER_CONTENT or registered(host) in USER_CONTENT)
+def users_host(host: str, registered: str) -> bool:
+    """A host its users publish on ("sites.google.com", "x.squarespace.com"), under the domain
+    it is ``registered`` under."""
+    return host.lower().removeprefix("www.") in USER_CONTENT or registered in USER_CONTENT
 
 
 def popular_host(host: str, registered: str) -> str | None:
     """The top site list that knows ``host`` as a top site's own ("gemini.google.com",
     "code.claude.ai"): the host itself, or one registered under a top site not its users'."""
-    host = host.lower().removeprefix("www.")
-    if host in USER_CONTENT or registered in USER_CONTENT:
+    if users_host(host, registered):
         return None
-    return popular(host) or popular(registered)
+    return popular(host.lower().removeprefix("www.")) or popular(registered)
 
 
 def _host_list(host: str, index: _Index) -> str | None:
