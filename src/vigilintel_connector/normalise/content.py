@@ -1,7 +1,7 @@
 """The day's Markdown report as the report's Content tab: rendered, then sanitised.
 
 Upstream's text is LLM-generated and untrusted. It is rendered with GitHub's CommonMark
-renderer (cmark-gfm, through cmarkgfm: tables as on GitHub, 20 times faster than a pure-Python
+renderer (cmark-gfm, see ``cmark``: tables as on GitHub, 20 times faster than a pure-Python
 renderer; raw HTML let through so that the sanitiser sees it as markup) and then cleaned by nh3
 (ammonia), which keeps formatting and tables and removes scripts, styles, frames, event handlers
 and ``javascript:`` URLs: nothing upstream writes reaches OpenCTI's UI as live HTML.
@@ -17,30 +17,23 @@ from __future__ import annotations
 
 import base64
 import re
-import threading
 
-import cmarkgfm
 import nh3
-from cmarkgfm.cmark import Options
 
-from vigilintel_connector import limits
+from vigilintel_connector import cmark, limits
 
 _URL_SCHEMES = {"http", "https", "mailto"}
 # ``area`` and ``map`` are image maps: without images they are only a way to hide links.
 _TAGS = nh3.ALLOWED_TAGS - {"img", "area", "map"}
 _HTML_TAG = re.compile(r"<[A-Za-z/!?]")
-# cmark-gfm runs without the GIL and its extension registry is process-wide: two days rendered
-# at once by the export's threads came out different (a bare URL linked in one, not the other).
-_RENDERING = threading.Lock()
 
 
 def markdown_to_html(text: str) -> str:
     # Under the bound, raw HTML goes to the sanitiser as markup; over it, cmark-gfm replaces it
     # with a comment, which the sanitiser removes.
     raw_html = len(_HTML_TAG.findall(text)) <= limits.HTML_MAX_TAGS
-    options = Options.CMARK_OPT_UNSAFE if raw_html else Options.CMARK_OPT_DEFAULT
-    with _RENDERING:
-        html = cmarkgfm.github_flavored_markdown_to_html(text, options=options)
+    with cmark.parsed(text, cmark.UNSAFE if raw_html else 0) as document:
+        html = document.html()
     return nh3.clean(
         html,
         tags=_TAGS,
