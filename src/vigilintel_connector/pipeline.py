@@ -204,9 +204,12 @@ def process_days(
 ) -> Iterator[DayResult]:
     """Process days in parallel, yielding results in date order.
 
-    Every file of a day is read (its content says what it is), so a download pool fetches
-    them ahead while earlier days are being normalised. Both pools look a bounded number of
-    days ahead: a year-long backfill never holds every file or bundle in memory.
+    Every file of a day is read (its content says what it is), so a download pool of
+    ``concurrency`` threads fetches them ahead while one thread converts and normalises the
+    days in order. Conversion is CPU work, which Python runs one thread at a time: more
+    converting threads were slower and held several days' bundles at once. Downloads look a
+    bounded number of days ahead: a year-long backfill never holds every file or bundle in
+    memory.
     """
     ordered = sorted(days)
     prefetched: dict[str, Future[bytes]] = {}
@@ -237,7 +240,7 @@ def process_days(
 
     with (
         ThreadPoolExecutor(concurrency, thread_name_prefix="download") as downloads,
-        ThreadPoolExecutor(concurrency, thread_name_prefix="day") as workers,
+        ThreadPoolExecutor(1, thread_name_prefix="day") as workers,
     ):
         next_prefetch = 0
 
@@ -256,7 +259,7 @@ def process_days(
             for index, day in enumerate(ordered):
                 prefetch_until(index + 4 * concurrency)
                 pending.append(workers.submit(one, day))
-                if len(pending) >= 2 * concurrency:
+                if len(pending) >= 2:  # one day converting, the next one queued
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()

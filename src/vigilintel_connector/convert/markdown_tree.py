@@ -77,6 +77,8 @@ def _table_text(tables: list[Table]) -> Iterator[str]:
 def fold(text: str) -> str:
     """Lower case, without markup, accents or typographic apostrophes: for matching titles."""
     folded = text.replace("*", "").replace("_", " ").replace("\u2019", "'").strip().lower()
+    if folded.isascii():
+        return folded
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

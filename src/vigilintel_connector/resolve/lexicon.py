@@ -149,6 +149,8 @@ ELISION = re.compile(r"^[ld]['\u2019]")
 
 
 def fold(text: str) -> str:
+    if text.isascii():  # nothing to decompose: most words, and the hot path of every lookup
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 

@@ -43,13 +43,16 @@ class Words:
 @lru_cache(maxsize=256)
 def words_of(text: str) -> Words:
     tokens: list[str] = []
-    for match in _PIECE.finditer(text):
-        piece = match.group(0)
+    seen: dict[str, str] = {}  # a text repeats its words: each is folded once
+    for piece in _PIECE.findall(text):
         if not piece[0].isalnum():
             tokens.append(_COMMA if piece == "," else _END)
             continue
-        tokens.append(ELISION.sub("", fold(piece)).rstrip("."))
-        if piece.endswith("."):
+        word = seen.get(piece)
+        if word is None:
+            word = seen[piece] = ELISION.sub("", fold(piece)).rstrip(".")
+        tokens.append(word)
+        if piece[-1] == ".":
             tokens.append(_END)  # "… armés par TeamPCP. Le ver …": two sentences
     where: dict[str, list[int]] = {}
     for position, token in enumerate(tokens):
