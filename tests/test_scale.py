@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from vigilintel_connector.convert.markdown_cmark import sections
+from vigilintel_connector.convert.markdown_tree import parse_pure
 from vigilintel_connector.normalise.content import markdown_to_html
 
 
@@ -30,3 +33,59 @@ def test_rendering_reports_does_not_grow_memory(sample_dir):
         assert markdown_to_html(text) == html
     gc.collect()
     assert _rss_mb() - before < 40
+
+
+# Constructs where cmark-gfm's full CommonMark and the converter's reduced rule set disagree.
+_TRICKY = {
+    "quote": "# A\n\n> quoted **text**\n> more\n\nafter\n",
+    "quote in an item": "- item\n  > quoted\n- next\n",
+    "break after a blank": "# A\n\ntext\n\n---\n\nmore\n",
+    "setext dashes": "Title\n---\n\nbody\n",
+    "setext equals": "Title\n===\n\nbody\n",
+    "setext single dash": "Title\n-\nbody\n",
+    "spaced break": "text\n\n* * *\n\nmore\n",
+    "HTML blocks": (
+        'text\n<div id="x"></div>\n\n<br>\n\n<details><summary>s</summary>\n\nx\n</details>\n'
+    ),
+    "HTML in an item": "- <div>x</div>\n- y\n",
+    "link definitions": "[1]: https://example.org/a\n[^2]: note https://e.org\n\ntext [1]\n",
+    "indented code": "text\n\n    code here\n\nmore\n",
+    "table under a paragraph": "Intro line\nsecond line\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "list after a table": "| a | b |\n|---|---|\n| 1 | 2 |\n- item after\n",
+    "heading after a table": "| a | b |\n|---|---|\n| 1 | 2 |\n## H\ntext\n",
+    "break after a table": "| a | b |\n|---|---|\n| 1 | 2 |\n---\n",
+    "escaped pipes, uneven rows": "| a | b |\n|---|---|\n| x \\| y | c |\n| 1 |\n| 1 | 2 | 3 |\n",
+    "table in an item": "- item\n\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n",
+    "one-column table": "| a |\n---\n| b |\n",
+    "nested lists, lazy lines": (
+        "- a\n  - b\n    - c\n      lazy\ncontinuation\n  - d\n1. one\n2) two\n"
+    ),
+    "item paddings": "-     five spaces\n-\n  empty first\n10.  ten\n",
+    "fence in an item": "- x\n  ```\n  code\n    more\n  ```\n- y\n",
+    "unclosed fence": "text\n```\nnever closed\n> q\n",
+    "CRLF": "# T\r\n\r\npara\r\nline\r\n- a\r\n",
+    "closing hashes": "## Title ##  \n# #\n#\n### a#b ###\n",
+    "tabs": "-\ta\n\tb\n",
+    "deep nesting": "".join("  " * i + "- x\n" for i in range(30)),
+    "emphasis and breaks": "***bold***\n___\n***\n",
+    "angle brackets": "<https://example.org>\n< not html\n",
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("text", _TRICKY.values(), ids=_TRICKY.keys())
+def test_the_c_parser_draws_the_reference_tree_or_defers_to_it(text):
+    """Speed never changes a bundle: where cmark-gfm would read a construct otherwise, the
+    document goes to the pure-Python parser."""
+    fast = sections(text)
+    assert fast is None or asdict(fast) == asdict(parse_pure(text, "tricky.md"))
+
+
+def test_the_c_parser_reads_every_sample_report_itself(sample_dir):
+    reports = sorted(sample_dir.rglob("*.md"))
+    assert len(reports) > 40
+    for path in reports:
+        text = path.read_text(encoding="utf-8")
+        fast = sections(text)
+        assert fast is not None, path
+        assert asdict(fast) == asdict(parse_pure(text, str(path))), path

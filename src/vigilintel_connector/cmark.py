@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import cmarkgfm._cmark as _compiled
 from cffi import FFI
@@ -44,6 +45,16 @@ _ffi.cdef(
     void cmark_parser_free(cmark_parser *parser);
     char *cmark_render_html(cmark_node *root, int options, cmark_llist *extensions);
     void cmark_node_free(cmark_node *node);
+    cmark_node *cmark_node_first_child(cmark_node *node);
+    cmark_node *cmark_node_next(cmark_node *node);
+    int cmark_node_get_type(cmark_node *node);
+    const char *cmark_node_get_type_string(cmark_node *node);
+    int cmark_node_get_start_line(cmark_node *node);
+    int cmark_node_get_start_column(cmark_node *node);
+    int cmark_node_get_end_line(cmark_node *node);
+    int cmark_node_get_heading_level(cmark_node *node);
+    int cmark_node_get_fenced(cmark_node *node, int *length, int *offset, char *character);
+    const char *cmark_node_get_literal(cmark_node *node);
     """
 )
 _lib = _ffi.dlopen(_compiled.__file__)
@@ -57,6 +68,26 @@ _EXTENSIONS = [
 _GITHUB = Options.CMARK_OPT_GITHUB_PRE_LANG
 UNSAFE = Options.CMARK_OPT_UNSAFE  # raw HTML kept as markup (for a sanitiser to see)
 _LOCK = threading.Lock()
+# Blocks whose children are inline content, which ``Block`` does not read.
+_LEAVES = frozenset({"paragraph", "heading", "code_block", "html_block", "table_row",
+                     "table_header", "thematic_break"})  # fmt: skip
+_INT, _CHAR = _ffi.new("int *"), _ffi.new("char *")  # outputs read and ignored (lock held)
+_TYPE_NAMES: dict[int, str] = {}  # node type → its name ("table" is numbered at run time)
+
+
+@dataclass(slots=True)
+class Block:
+    """One block of the tree: its kind, where it starts (1-based line and byte column) and
+    ends, and what its kind needs (a heading's level, a code block's text and fence)."""
+
+    kind: str
+    line: int
+    column: int
+    end_line: int
+    level: int = 0
+    fenced: bool = False
+    literal: str = ""
+    children: list[Block] = field(default_factory=list)
 
 
 class Document:
@@ -66,6 +97,10 @@ class Document:
         self._root = root
         self._extensions = extensions
         self._options = options
+
+    def blocks(self) -> list[Block]:
+        """The document's blocks in order, nested as in the tree, without inline content."""
+        return _children(self._root)
 
     def html(self) -> str:
         rendered = _lib.cmark_render_html(self._root, self._options, self._extensions)
@@ -93,3 +128,35 @@ def parsed(text: str, options: int = 0) -> Iterator[Document]:
             if root != _ffi.NULL:
                 _lib.cmark_node_free(root)
             _lib.cmark_parser_free(parser)
+
+
+def _kind(node: object) -> str:
+    number = _lib.cmark_node_get_type(node)
+    name = _TYPE_NAMES.get(number)
+    if name is None:
+        name = _TYPE_NAMES[number] = _ffi.string(_lib.cmark_node_get_type_string(node)).decode()
+    return name
+
+
+def _children(parent: object) -> list[Block]:
+    found: list[Block] = []
+    node = _lib.cmark_node_first_child(parent)
+    while node != _ffi.NULL:
+        kind = _kind(node)
+        block = Block(
+            kind,
+            _lib.cmark_node_get_start_line(node),
+            _lib.cmark_node_get_start_column(node),
+            _lib.cmark_node_get_end_line(node),
+        )
+        if kind == "heading":
+            block.level = _lib.cmark_node_get_heading_level(node)
+        elif kind == "code_block":
+            block.fenced = bool(_lib.cmark_node_get_fenced(node, _INT, _INT, _CHAR))
+            literal = _lib.cmark_node_get_literal(node)
+            block.literal = _ffi.string(literal).decode("utf-8", "replace") if literal else ""
+        if kind not in _LEAVES:
+            block.children = _children(node)
+        found.append(block)
+        node = _lib.cmark_node_next(node)
+    return found

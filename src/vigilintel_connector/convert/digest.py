@@ -14,8 +14,10 @@ from typing import Any
 
 from vigilintel_connector.convert.builder import Builder
 from vigilintel_connector.convert.entries import CONVERTERS, entry_note, threat_actor
+from vigilintel_connector.convert.inline import plain
 from vigilintel_connector.convert.markdown import synthesis_table
-from vigilintel_connector.convert.markdown_tree import fold, parse, plain
+from vigilintel_connector.convert.markdown_tree import parse
+from vigilintel_connector.convert.sections import fold
 from vigilintel_connector.convert.shared import locations, techniques, texts_of, vulnerability
 from vigilintel_connector.normalise.result import Contribution, NoContent
 from vigilintel_connector.source.documents import DocumentError, EmptyDocument

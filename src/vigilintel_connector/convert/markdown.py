@@ -16,7 +16,9 @@ from collections.abc import Iterable
 
 from vigilintel_connector.convert import markdown_fields as fields
 from vigilintel_connector.convert.builder import Builder
-from vigilintel_connector.convert.markdown_tree import Section, Table, fold, parse, plain
+from vigilintel_connector.convert.inline import plain
+from vigilintel_connector.convert.markdown_tree import parse
+from vigilintel_connector.convert.sections import Section, Table, fold
 from vigilintel_connector.convert.shared import (
     exploiter,
     locations,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import ioc_fanger
 
 from vigilintel_connector import limits
-from vigilintel_connector.convert.markdown_tree import Section, fold, inline_parts, plain
+from vigilintel_connector.convert.inline import inline_parts, plain
+from vigilintel_connector.convert.sections import Section, fold
 from vigilintel_connector.normalise.observables import is_plausible_domain
 from vigilintel_connector.resolve import entities
 from vigilintel_connector.terms import HASH_BY_LENGTH

@@ -8,14 +8,14 @@ report never needs it, so blocks keep their raw inline source and are parsed inl
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from vigilintel_connector import limits
+from vigilintel_connector.convert.inline import MARKUP, plain
+from vigilintel_connector.convert.markdown_cmark import sections
+from vigilintel_connector.convert.sections import Section, Table
 from vigilintel_connector.source.documents import DocumentError
 
 # Block structure only, with the block rules upstream's reports use: the core "inline" rule
@@ -25,62 +25,9 @@ _BLOCKS = (
     .enable(["heading", "list", "table", "paragraph", "fence", "html_block"])
     .disable("inline")
 )
-_INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
-    ["emphasis", "backticks", "link", "autolink", "html_inline", "entity", "escape", "newline"]
-)
-_MARKUP = frozenset("*_`[<\\&!")
 # A paragraph of nothing but HTML tags ("<br>\n<div id=\"next-article-cve-2025-1234\"></div>").
 _TAGS_ONLY = re.compile(r"\s*(?:<[^<>]*>\s*)+")
 _QUOTES = re.compile(r"^(?:[ \t]*>){2,}", re.MULTILINE)
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[str]]
-
-    def records(self) -> Iterator[dict[str, str]]:
-        """Each row keyed by its folded column name."""
-        keys = [fold(h) for h in self.header]
-        for row in self.rows:
-            yield dict(zip(keys, row, strict=False))
-
-
-@dataclass
-class Section:
-    level: int  # 0 for the text before the first heading
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    items: list[str] = field(default_factory=list)  # list items, nested ones included
-    tables: list[Table] = field(default_factory=list)
-    children: list[Section] = field(default_factory=list)
-
-    def walk(self) -> Iterator[Section]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-    def own_text(self) -> str:
-        return "\n".join([*self.paragraphs, *self.items, *_table_text(self.tables)])
-
-    def text(self) -> str:
-        """Everything under this heading, subsections included."""
-        return "\n".join(section.own_text() for section in self.walk())
-
-
-def _table_text(tables: list[Table]) -> Iterator[str]:
-    for table in tables:
-        for row in table.rows:
-            yield " | ".join(row)
-
-
-def fold(text: str) -> str:
-    """Lower case, without markup, accents or typographic apostrophes: for matching titles."""
-    folded = text.replace("*", "").replace("_", " ").replace("\u2019", "'").strip().lower()
-    if folded.isascii():
-        return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def check_budget(text: str, path: str) -> None:
@@ -96,7 +43,7 @@ def check_budget(text: str, path: str) -> None:
         ("lines", lines, limits.MARKDOWN_MAX_LINES),
         ("table cells", text.count("|"), limits.MARKDOWN_MAX_CELLS),
         ("link brackets", text.count("["), limits.MARKDOWN_MAX_BRACKETS),
-        ("markup characters", sum(map(text.count, _MARKUP)), limits.MARKDOWN_MAX_MARKUP),
+        ("markup characters", sum(map(text.count, MARKUP)), limits.MARKDOWN_MAX_MARKUP),
         ("characters on one line", longest, limits.MARKDOWN_MAX_LINE),
         ("nested quotes", depth, limits.MARKDOWN_MAX_NESTING),
     ):
@@ -105,8 +52,16 @@ def check_budget(text: str, path: str) -> None:
 
 
 def parse(text: str, path: str) -> Section:
-    """The document as a tree rooted at a level-0 section; a hostile input is a DocumentError."""
+    """The document as a tree rooted at a level-0 section; a hostile input is a DocumentError.
+
+    cmark-gfm (C) builds it when it reads the document as the rule set below does; otherwise
+    markdown-it-py, 20 times slower, does."""
     check_budget(text, path)
+    return sections(text) or parse_pure(text, path)
+
+
+def parse_pure(text: str, path: str) -> Section:
+    """The tree from markdown-it-py's block tokens, with the rule set above."""
     try:
         tokens = _BLOCKS.parse(text)
     except RecursionError:
@@ -170,32 +125,3 @@ def _table(tokens: list[Token], position: int) -> tuple[Table, int]:
             row.append(tokens[position].content.strip())
         position += 1
     return Table(header, rows), position + 1
-
-
-def plain(source: str) -> str:
-    """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
-    if _MARKUP.isdisjoint(source):
-        return " ".join(source.split())
-    tokens = _INLINE.parseInline(source)
-    parts: list[str] = []
-    for token in tokens[0].children or [] if tokens else []:
-        if token.type in ("text", "code_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return " ".join("".join(parts).split())
-
-
-def inline_parts(source: str) -> tuple[list[str], list[str]]:
-    """The link targets and the code spans of an inline source."""
-    tokens = _INLINE.parseInline(source)
-    links: list[str] = []
-    code: list[str] = []
-    for token in tokens[0].children or [] if tokens else []:
-        if token.type == "link_open":
-            href = token.attrGet("href")
-            if isinstance(href, str):
-                links.append(href)
-        elif token.type == "code_inline":
-            code.append(token.content)
-    return links, code

@@ -1,0 +1,44 @@
+"""A block's raw inline source read for what the converter needs: its text, links and code spans.
+
+Inline parsing is the expensive half of Markdown parsing and most of a report never needs it,
+so blocks keep their source and are parsed inline here, on demand (markdown-it-py's inline
+rules: emphasis, code spans, links, autolinks, inline HTML, entities and escapes).
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+_INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
+    ["emphasis", "backticks", "link", "autolink", "html_inline", "entity", "escape", "newline"]
+)
+MARKUP = frozenset("*_`[<\\&!")
+
+
+def plain(source: str) -> str:
+    """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
+    if MARKUP.isdisjoint(source):
+        return " ".join(source.split())
+    tokens = _INLINE.parseInline(source)
+    parts: list[str] = []
+    for token in tokens[0].children or [] if tokens else []:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def inline_parts(source: str) -> tuple[list[str], list[str]]:
+    """The link targets and the code spans of an inline source."""
+    tokens = _INLINE.parseInline(source)
+    links: list[str] = []
+    code: list[str] = []
+    for token in tokens[0].children or [] if tokens else []:
+        if token.type == "link_open":
+            href = token.attrGet("href")
+            if isinstance(href, str):
+                links.append(href)
+        elif token.type == "code_inline":
+            code.append(token.content)
+    return links, code
