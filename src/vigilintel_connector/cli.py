@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from vigilintel_connector import __version__
 from vigilintel_connector.jobs.build import ExitCode, Stopped
+from vigilintel_connector.memory import return_freed_memory
 from vigilintel_connector.settings import ConfigError, load_settings
 
 DEFAULT_EXPORT_DIR = Path("vigilintel-export")
@@ -136,6 +137,7 @@ def _unexpected(exc: Exception) -> ExitCode:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    return_freed_memory()
     if args.command == "settings":
         from vigilintel_connector.config_schema import build_doc
 

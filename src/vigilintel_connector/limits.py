@@ -53,3 +53,8 @@ DAY_TEXT_CHARS = 1_000_000
 # Family names read from one article's prose: far more than any real article names (the most in
 # the history: about 12), few enough that a list-shaped article stays cheap.
 MENTIONS_PER_TEXT = 40
+
+# Files downloaded ahead of the day being converted (the largest day's files: 2 MB). Memory, not
+# the download pool's size, bounds how far ahead a backfill reads: at least the next day, then
+# only while less than this is held.
+PREFETCH_BYTES = 8 * 1024 * 1024

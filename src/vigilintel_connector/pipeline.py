@@ -208,17 +208,39 @@ def process_days(
     ``concurrency`` threads fetches them ahead while one thread converts and normalises the
     days in order. Conversion is CPU work, which Python runs one thread at a time: more
     converting threads were slower and held several days' bundles at once. Downloads look a
-    bounded number of days ahead: a year-long backfill never holds every file or bundle in
-    memory.
+    bounded number of days ahead, and only while the files read ahead stay under
+    ``limits.PREFETCH_BYTES``: a year-long backfill holds one day's bundle and a few days'
+    files, whatever its length.
     """
     ordered = sorted(days)
     prefetched: dict[str, Future[bytes]] = {}
     lock = threading.Lock()
+    held = 0  # bytes downloaded ahead and not read yet
+
+    def fetch_ahead(path: str) -> bytes:
+        nonlocal held
+        content = fetch(path)
+        with lock:
+            held += len(content)
+        return content
+
+    def release(future: Future[bytes]) -> None:
+        """A download let go unread no longer counts as held."""
+        nonlocal held
+        if not future.cancelled() and future.exception() is None:
+            with lock:
+                held -= len(future.result())
 
     def fetch_once(path: str) -> bytes:
+        nonlocal held
         with lock:
             future = prefetched.pop(path, None)
-        return future.result() if future is not None else fetch(path)
+        if future is None:
+            return fetch(path)
+        content = future.result()  # a failed download raises here, as fetch would
+        with lock:
+            held -= len(content)
+        return content
 
     def one(day: dt.date) -> DayResult:
         try:
@@ -228,11 +250,11 @@ def process_days(
                 "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
             )
             result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
-        with lock:  # files the day did not need (an unused language, a duplicate) are let go
-            for listed in listing.for_day(day):
+        for listed in listing.for_day(day):  # an unused language, a duplicate: let go
+            with lock:
                 unused = prefetched.pop(listed.file.path, None)
-                if unused is not None:
-                    unused.cancel()
+            if unused is not None and not unused.cancel():  # running or done
+                unused.add_done_callback(release)
         for warning in result.warnings:
             logger.warning("Part of a day's files was not understood", {"detail": warning})
         _log_result(logger, result)
@@ -244,20 +266,22 @@ def process_days(
     ):
         next_prefetch = 0
 
-        def prefetch_until(limit: int) -> None:
+        def prefetch_until(limit: int, current: int) -> None:
             nonlocal next_prefetch
-            while next_prefetch < min(limit, len(ordered)):
+            while next_prefetch < min(limit, len(ordered)) and (
+                next_prefetch <= current + 1 or held < limits.PREFETCH_BYTES
+            ):
                 day = ordered[next_prefetch]
                 for listed in listing.for_day(day):  # every file is read to know what it is
                     path = listed.file.path
                     with lock:
-                        prefetched[path] = downloads.submit(fetch, path)
+                        prefetched[path] = downloads.submit(fetch_ahead, path)
                 next_prefetch += 1
 
         pending: deque[Future[DayResult]] = deque()
         try:
             for index, day in enumerate(ordered):
-                prefetch_until(index + 4 * concurrency)
+                prefetch_until(index + 4 * concurrency, index)
                 pending.append(workers.submit(one, day))
                 if len(pending) >= 2:  # one day converting, the next one queued
                     yield pending.popleft().result()

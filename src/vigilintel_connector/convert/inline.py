@@ -7,6 +7,8 @@ rules: emphasis, code spans, links, autolinks, inline HTML, entities and escapes
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markdown_it import MarkdownIt
 
 _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
@@ -15,6 +17,7 @@ _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
 MARKUP = frozenset("*_`[<\\&!")
 
 
+@lru_cache(maxsize=8192)  # headings, labels and cells repeat from day to day
 def plain(source: str) -> str:
     """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
     if MARKUP.isdisjoint(source):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass
@@ -52,6 +53,7 @@ def _table_text(tables: list[Table]) -> Iterator[str]:
             yield " | ".join(row)
 
 
+@lru_cache(maxsize=8192)  # titles and field labels repeat from article to article
 def fold(text: str) -> str:
     """Lower case, without markup, accents or typographic apostrophes: for matching titles."""
     folded = text.replace("*", "").replace("_", " ").replace("\u2019", "'").strip().lower()

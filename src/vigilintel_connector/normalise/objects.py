@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -326,6 +327,11 @@ def _benign(kind: str, value: str, host: str) -> str | None:
     return warninglists.benign_list(kind, value)
 
 
+@lru_cache(maxsize=8192)  # the grammar is slow and a third of the patterns come back
+def _valid_pattern(pattern: str) -> bool:
+    return not run_validator(pattern, stix_version="2.1")
+
+
 def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
     pattern = obj.get("pattern")
     if not isinstance(pattern, str):
@@ -364,7 +370,7 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
     if listed:
         ctx.remove(obj, f"warninglist:{listed}")  # the observable stays; no indicator
         return None
-    if run_validator(refanged, stix_version="2.1"):
+    if not _valid_pattern(refanged):
         ctx.remove(obj, "invalid-pattern")
         return None
     clean = common(obj, ctx, sdo=True)

@@ -42,7 +42,9 @@ _ELISION = re.compile(r"^(?:l|d|qu)['\u2019]")  # "l'Europe de l'Est" → europe
 
 
 def _words(text: str) -> list[str]:
-    return [_ELISION.sub("", w) for w in _WORD.findall(text.lower())]
+    return [
+        _ELISION.sub("", w) if "'" in w or "\u2019" in w else w for w in _WORD.findall(text.lower())
+    ]
 
 
 def _data(name: str) -> dict:
