@@ -12,7 +12,6 @@ import json
 import multiprocessing
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.opencti_standin import StandIn, StandInServer  # noqa: E402
+from benchmarks.history import bench_history  # noqa: E402
+from benchmarks.platform import serve_standin, wait_for_port  # noqa: E402
+from tests.support.opencti_standin import StandIn  # noqa: E402
 from tests.support.rabbitmq import RabbitMQ, free_port  # noqa: E402
 from tests.support.upstream_server import UpstreamServer  # noqa: E402
 from vigilintel_connector.convert.markdown_tree import parse as parse_markdown  # noqa: E402
@@ -207,22 +208,6 @@ def bench_markdown() -> None:
     row(f"markdown: {path.name} ({len(raw) / 1e3:.0f} kB)", f"{rate:.1f} MB/s", verdict)
 
 
-def _serve_standin(broker: RabbitMQ, port: int) -> None:
-    with StandInServer(StandIn(broker), port=port):
-        while True:
-            time.sleep(3600)
-
-
-def _wait_for_port(port: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"stand-in did not listen on {port}")
-
-
 def bench_delivery(export_dir: Path, work: Path) -> None:
     """Our delivery (work opened, bundle sent, work closed) against pycti's send alone."""
     bundles = [json.loads(p.read_text()) for p in sorted(export_dir.glob("2*.json"))]
@@ -233,11 +218,11 @@ def bench_delivery(export_dir: Path, work: Path) -> None:
     # this process's GIL, or its cost would be charged to our delivery.
     port = free_port()
     api = multiprocessing.get_context("fork").Process(
-        target=_serve_standin, args=(broker, port), daemon=True
+        target=serve_standin, args=(broker, port), daemon=True
     )
     api.start()
     try:
-        _wait_for_port(port)
+        wait_for_port(port)
         os.environ.update(
             {
                 "OPENCTI_URL": f"http://127.0.0.1:{port}",
@@ -294,6 +279,7 @@ def bench_delivery(export_dir: Path, work: Path) -> None:
 
 
 def main() -> None:
+    history = _history_argument()
     if not (SAMPLE / "tree.json").is_file():
         sys.exit(f"sample not found at {SAMPLE} (set VIGILINTEL_SAMPLE)")
     print(
@@ -306,6 +292,7 @@ def main() -> None:
             export_dir = bench_export(work)
             bench_normalise()
             bench_delivery(export_dir, work)
+            bench_history(SAMPLE, history, work, row)
         except Exception as exc:  # pycti's threads would keep a failed run alive: say it, stop
             print(f"benchmark failed: {exc!r}", file=sys.stderr, flush=True)
             os._exit(1)
@@ -314,6 +301,16 @@ def main() -> None:
         print(f"| {what.strip()} | {value} | {verdict} |")
     sys.stdout.flush()
     os._exit(0)  # pycti's helper leaves non-daemon threads behind
+
+
+def _history_argument() -> Path | None:
+    """``--history DIR``: a clone of upstream for the history case (default: synthetic)."""
+    arguments = sys.argv[1:]
+    if not arguments:
+        return None
+    if len(arguments) != 2 or arguments[0] != "--history" or not Path(arguments[1]).is_dir():
+        sys.exit("usage: scripts/benchmark [--history DIR-OF-AN-UPSTREAM-CLONE]")
+    return Path(arguments[1]).resolve()
 
 
 if __name__ == "__main__":

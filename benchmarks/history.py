@@ -1,0 +1,209 @@
+"""History-sized benchmark: memory against the range, time against the floor, a full backfill.
+
+The sample hides what a year of days costs, so this case runs on a history: a clone of upstream
+(``--history DIR``), or by default a synthetic one, the sample's days laid in turn over
+consecutive dates from upstream's first day (every naming era and layout, repeated). It prints:
+
+- the export's peak RSS for the first 30, 120 and all days (flat if memory does not grow with
+  the range), each a fresh process;
+- the export's wall time against the floor measured in the same run over the same files:
+  reading every file, ``json.loads`` of the JSON and cmark-gfm's render of the Markdown;
+- the Markdown-only days' rate end to end (read, convert, normalise, serialise), in-process;
+- the connector's peak RSS on a full backfill into a local RabbitMQ (``run`` with
+  run-and-terminate, through the stand-in OpenCTI API).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_DAY = dt.date(2025, 4, 30)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAILY = re.compile(r"^(\d{4})/(\d{2})/(\d{4}-\d{2}-\d{2})-[^/]+$")
+
+
+def synthetic_history(sample: Path, target: Path, days: int) -> tuple[dt.date, dt.date]:
+    """The sample's days copied over ``days`` consecutive dates (paths re-dated, contents as
+    published); its digests are left out (they belong to their own periods)."""
+    by_day: dict[str, list[Path]] = {}
+    for path in sorted(sample.rglob("*")):
+        relative = path.relative_to(sample).as_posix()
+        match = _DAILY.match(relative)
+        if path.is_file() and match:
+            by_day.setdefault(match.group(3), []).append(path)
+    originals = sorted(by_day)
+    for index in range(days):
+        date = FIRST_DAY + dt.timedelta(days=index)
+        for path in by_day[originals[index % len(originals)]]:
+            name = _DATE.sub(date.isoformat(), path.name, count=1)
+            copy = target / f"{date:%Y}" / f"{date:%m}" / name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
+    return FIRST_DAY, FIRST_DAY + dt.timedelta(days=days - 1)
+
+
+def _daily_files(source: Path, since: dt.date, until: dt.date) -> list[Path]:
+    found = []
+    for path in source.rglob("*"):
+        match = _DAILY.match(path.relative_to(source).as_posix())
+        if match and since <= dt.date.fromisoformat(match.group(3)) <= until:
+            found.append(path)
+    return sorted(found)
+
+
+def floor_seconds(files: list[Path]) -> float:
+    """What any import must do at least: read each file, parse the JSON, render the Markdown."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    started = time.perf_counter()
+    for path in files:
+        data = path.read_bytes()
+        if path.suffix == ".md":
+            text = data.decode("utf-8", "replace")
+            cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
+        else:
+            with contextlib.suppress(ValueError):
+                json.loads(data)
+    return time.perf_counter() - started
+
+
+def _measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) and exit status of one child process.
+
+    The peak is the child's own high-water mark (``VmHWM``), read until it exits: the rusage
+    of a forked child also counts the parent's pages it held before ``exec``."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
+    status = Path(f"/proc/{process.pid}/status")
+    peak = 0
+    while process.poll() is None:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            peak = max(peak, int(status.read_text().split("VmHWM:")[1].split()[0]))
+        time.sleep(0.05)
+    return time.perf_counter() - started, peak / 1024, process.returncode
+
+
+def bench_exports(source: Path, since: dt.date, until: dt.date, work: Path, row: Callable) -> None:
+    total = (until - since).days + 1
+    for days in sorted({min(30, total), min(120, total), total}):
+        last = since + dt.timedelta(days=days - 1)
+        out = work / f"history-export-{days}"
+        env = {**_clean_env(), "VIGILINTEL_SOURCE": str(source)}
+        seconds, peak, code = _measured(
+            [str(ROOT / ".venv/bin/vigilintel-connector"), "export", "--out", str(out),
+             "--since", since.isoformat(), "--until", last.isoformat()], env,
+        )  # fmt: skip
+        if code != 0:
+            raise RuntimeError(f"export of {days} days exited with {code}")
+        floor = floor_seconds(_daily_files(source, since, last))
+        verdict = "meets" if seconds <= 10 * floor else "MISSES"
+        row(f"export, {days} days: wall time", f"{seconds:.1f} s",
+            f"{seconds / floor:.1f}x floor {floor:.2f} s ({verdict} <= 10x)")  # fmt: skip
+        row(f"export, {days} days: peak RSS", f"{peak:.0f} MB",
+            "meets < 250 MB" if peak < 250 else "MISSES < 250 MB")  # fmt: skip
+
+
+def bench_markdown_days(source: Path, since: dt.date, until: dt.date, row: Callable) -> None:
+    """Days whose only report is the Markdown one, through the whole pipeline, in-process."""
+    from vigilintel_connector.jobs.build import build_upstream, day_options
+    from vigilintel_connector.log import StdLogger
+    from vigilintel_connector.pipeline import process_day
+    from vigilintel_connector.settings import load_settings
+
+    os.environ["VIGILINTEL_SOURCE"] = str(source)
+    settings = load_settings(None)
+    upstream = build_upstream(settings, StdLogger(level="error"))
+    days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
+    listing = upstream.list_files(days)
+    options = day_options(settings)
+    markdown_only = [
+        d for d in days
+        if (names := [f.file.path for f in listing.for_day(d)])
+        and all(name.endswith(".md") for name in names)
+    ]  # fmt: skip
+    if not markdown_only:
+        return
+    process_day(markdown_only[0], listing.for_day(markdown_only[0]), upstream.fetch, options)
+    size = sum((source / f.file.path).stat().st_size for d in markdown_only
+               for f in listing.for_day(d))  # fmt: skip
+    started = time.perf_counter()
+    for day in markdown_only:
+        result = process_day(day, listing.for_day(day), upstream.fetch, options)
+        assert result.output is None or result.output.payload
+    rate = size / 1e6 / (time.perf_counter() - started)
+    row(f"Markdown-only days ({len(markdown_only)}, {size / 1e6:.1f} MB), end to end",
+        f"{rate:.1f} MB/s", "meets >= 5 MB/s" if rate >= 5 else "MISSES >= 5 MB/s")  # fmt: skip
+
+
+def bench_backfill(source: Path, since: dt.date, work: Path, row: Callable) -> None:
+    """``run`` from ``since`` to today into a private RabbitMQ, through the stand-in API."""
+    from benchmarks.platform import serve_standin, wait_for_port
+    from tests.support.rabbitmq import RabbitMQ, free_port
+
+    broker = RabbitMQ(work / "rabbitmq-history")
+    broker.start()
+    port = free_port()
+    api = multiprocessing.get_context("fork").Process(
+        target=serve_standin, args=(broker, port), daemon=True
+    )
+    api.start()
+    try:
+        wait_for_port(port)
+        env = {
+            **_clean_env(),
+            "OPENCTI_URL": f"http://127.0.0.1:{port}",
+            "OPENCTI_TOKEN": "benchmark",
+            "CONNECTOR_ID": str(uuid.uuid4()),
+            "CONNECTOR_RUN_AND_TERMINATE": "true",
+            "CONNECTOR_LOG_LEVEL": "error",
+            "VIGILINTEL_SOURCE": str(source),
+            "VIGILINTEL_START_DATE": since.isoformat(),
+        }
+        seconds, peak, code = _measured([str(ROOT / ".venv/bin/vigilintel-connector"), "run"], env)
+    finally:
+        api.terminate()
+        broker.stop()
+    if code != 0:
+        raise RuntimeError(f"run exited with {code}")
+    row(f"run, full backfill from {since} into RabbitMQ: peak RSS", f"{peak:.0f} MB",
+        "meets < 300 MB" if peak < 300 else "MISSES < 300 MB")  # fmt: skip
+    row("  wall time", f"{seconds:.1f} s")
+
+
+def _clean_env() -> dict[str, str]:
+    return {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("OPENCTI_", "CONNECTOR_", "VIGILINTEL_"))
+    }  # fmt: skip
+
+
+def bench_history(sample: Path, history: Path | None, work: Path, row: Callable) -> None:
+    if history is None:
+        history = work / "synthetic-history"
+        since, until = synthetic_history(sample, history, 460)
+        what = f"synthetic: the sample's days over 460 dates from {since}"
+    else:
+        days = sorted(d for p in _daily_files(history, FIRST_DAY, dt.date.today())
+                      if (d := dt.date.fromisoformat(_DAILY.match(
+                          p.relative_to(history).as_posix()).group(3))))  # fmt: skip
+        since, until = days[0], days[-1]
+        what = f"{history} ({since} … {until})"
+    print(f"\nHistory: {what}", file=sys.stderr)
+    bench_exports(history, since, until, work, row)
+    bench_markdown_days(history, since, until, row)
+    bench_backfill(history, since, work, row)
