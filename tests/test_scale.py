@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
+import time
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from vigilintel_connector import limits
 from vigilintel_connector.convert.markdown_cmark import sections
 from vigilintel_connector.convert.markdown_tree import parse_pure
+from vigilintel_connector.log import StdLogger
 from vigilintel_connector.normalise.content import markdown_to_html
+from vigilintel_connector.pipeline import DayOptions, process_days
+from vigilintel_connector.source.paths import parse_daily_path
+from vigilintel_connector.source.upstream import ListedFile
 
 
 def _rss_mb() -> float:
@@ -89,3 +96,33 @@ def test_the_c_parser_reads_every_sample_report_itself(sample_dir):
         fast = sections(text)
         assert fast is not None, path
         assert asdict(fast) == asdict(parse_pure(text, str(path))), path
+
+
+def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):
+    """Read-ahead is bounded by memory, not only by a count of days: a backfill of days whose
+    files are large holds a few days of them, not the pool's whole window."""
+    monkeypatch.setattr(limits, "PREFETCH_BYTES", 1_000_000)
+    days = [dt.date(2025, 5, 1) + dt.timedelta(days=i) for i in range(60)]
+    files = {d: [ListedFile(parse_daily_path(f"{d:%Y/%m}/{d}-report.md"), None)] for d in days}
+
+    class Listing:
+        def for_day(self, day):
+            return files[day]
+
+    fetched: list[str] = []
+
+    def fetch(path: str) -> bytes:
+        fetched.append(path)
+        return b"# " + b"x" * 600_000  # no intelligence: each day ends quickly
+
+    options = DayOptions(("fr",), ("stix", "json", "markdown"))
+    ahead_at = {}
+    for consumed, _ in enumerate(
+        process_days(days, Listing(), fetch, options, StdLogger(level="error"), concurrency=6),
+        start=1,
+    ):
+        if consumed in (40, 50):
+            time.sleep(0.3)  # as long as a slow delivery: downloads run ahead as far as allowed
+            ahead_at[consumed] = len(fetched) - consumed
+    assert len(fetched) == 60  # every day read once
+    assert max(ahead_at.values()) <= 6  # the window alone would allow 24 days

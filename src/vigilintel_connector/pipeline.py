@@ -7,7 +7,6 @@ connector would send.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +32,7 @@ from vigilintel_connector.select.recognise import REPORT_KINDS, Kind, Recognised
 from vigilintel_connector.source.documents import DocumentError
 from vigilintel_connector.source.http import FetchError
 from vigilintel_connector.source.paths import FileKind
+from vigilintel_connector.source.read_ahead import ReadAhead
 from vigilintel_connector.source.upstream import ListedFile, Listing, git_blob_sha
 
 
@@ -213,75 +213,36 @@ def process_days(
     files, whatever its length.
     """
     ordered = sorted(days)
-    prefetched: dict[str, Future[bytes]] = {}
-    lock = threading.Lock()
-    held = 0  # bytes downloaded ahead and not read yet
-
-    def fetch_ahead(path: str) -> bytes:
-        nonlocal held
-        content = fetch(path)
-        with lock:
-            held += len(content)
-        return content
-
-    def release(future: Future[bytes]) -> None:
-        """A download let go unread no longer counts as held."""
-        nonlocal held
-        if not future.cancelled() and future.exception() is None:
-            with lock:
-                held -= len(future.result())
-
-    def fetch_once(path: str) -> bytes:
-        nonlocal held
-        with lock:
-            future = prefetched.pop(path, None)
-        if future is None:
-            return fetch(path)
-        content = future.result()  # a failed download raises here, as fetch would
-        with lock:
-            held -= len(content)
-        return content
-
-    def one(day: dt.date) -> DayResult:
-        try:
-            result = process_day(day, listing.for_day(day), fetch_once, opts)
-        except Exception as exc:  # a bug on one day's data must not stop the others
-            logger.error(
-                "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
-            )
-            result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
-        for listed in listing.for_day(day):  # an unused language, a duplicate: let go
-            with lock:
-                unused = prefetched.pop(listed.file.path, None)
-            if unused is not None and not unused.cancel():  # running or done
-                unused.add_done_callback(release)
-        for warning in result.warnings:
-            logger.warning("Part of a day's files was not understood", {"detail": warning})
-        _log_result(logger, result)
-        return result
-
     with (
         ThreadPoolExecutor(concurrency, thread_name_prefix="download") as downloads,
         ThreadPoolExecutor(1, thread_name_prefix="day") as workers,
     ):
+        files = ReadAhead(fetch, downloads, limits.PREFETCH_BYTES)
+
+        def one(day: dt.date) -> DayResult:
+            try:
+                result = process_day(day, listing.for_day(day), files.take, opts)
+            except Exception as exc:  # a bug on one day's data must not stop the others
+                logger.error(
+                    "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
+                )
+                result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
+            for listed in listing.for_day(day):
+                files.let_go(listed.file.path)
+            for warning in result.warnings:
+                logger.warning("Part of a day's files was not understood", {"detail": warning})
+            _log_result(logger, result)
+            return result
+
         next_prefetch = 0
-
-        def prefetch_until(limit: int, current: int) -> None:
-            nonlocal next_prefetch
-            while next_prefetch < min(limit, len(ordered)) and (
-                next_prefetch <= current + 1 or held < limits.PREFETCH_BYTES
-            ):
-                day = ordered[next_prefetch]
-                for listed in listing.for_day(day):  # every file is read to know what it is
-                    path = listed.file.path
-                    with lock:
-                        prefetched[path] = downloads.submit(fetch_ahead, path)
-                next_prefetch += 1
-
         pending: deque[Future[DayResult]] = deque()
         try:
             for index, day in enumerate(ordered):
-                prefetch_until(index + 4 * concurrency, index)
+                window = min(index + 4 * concurrency, len(ordered))
+                while next_prefetch < window and (next_prefetch <= index + 1 or files.has_room()):
+                    for listed in listing.for_day(ordered[next_prefetch]):  # all are read
+                        files.start(listed.file.path)
+                    next_prefetch += 1
                 pending.append(workers.submit(one, day))
                 if len(pending) >= 2:  # one day converting, the next one queued
                     yield pending.popleft().result()
