@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.history import bench_history  # noqa: E402
-from benchmarks.platform import serve_standin, wait_for_port  # noqa: E402
+from benchmarks.standin import serve_standin, wait_for_port  # noqa: E402
 from tests.support.opencti_standin import StandIn  # noqa: E402
 from tests.support.rabbitmq import RabbitMQ, free_port  # noqa: E402
 from tests.support.upstream_server import UpstreamServer  # noqa: E402

@@ -152,7 +152,7 @@ def bench_markdown_days(source: Path, since: dt.date, until: dt.date, row: Calla
 
 def bench_backfill(source: Path, since: dt.date, work: Path, row: Callable) -> None:
     """``run`` from ``since`` to today into a private RabbitMQ, through the stand-in API."""
-    from benchmarks.platform import serve_standin, wait_for_port
+    from benchmarks.standin import serve_standin, wait_for_port
     from tests.support.rabbitmq import RabbitMQ, free_port
 
     broker = RabbitMQ(work / "rabbitmq-history")

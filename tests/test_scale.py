@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import random
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -74,10 +75,31 @@ _TRICKY = {
     "closing hashes": "## Title ##  \n# #\n#\n### a#b ###\n",
     "tabs": "-\ta\n\tb\n",
     "deep nesting": "".join("  " * i + "- x\n" for i in range(30)),
+    "ten nested lists": "".join("  " * i + f"- x{i}\n" for i in range(10)),
+    "nine nested lists": "".join("  " * i + f"- x{i}\n" for i in range(9)),
     "emphasis and breaks": "***bold***\n___\n***\n",
     "angle brackets": "<https://example.org>\n< not html\n",
     "empty": "",
+    "setext text starting with a hash": "#notheading\n-\nbody\n",
+    "fence open to the end, no last newline": "text\n```python\ncode\n* ",
+    "pipeless line after a table": "| x \\| y | z |\n  |---|---|\n===\n| a | b |\n",
+    "a table only markdown-it sees": "| single |\n#x\n  |---|---|\n--- | ---\n  | a | b |\n",
+    "paragraphs around a table": "  > q\n| single |\n\n[x]: http://e.org\n| 1 | 2 |\n|:--|--:|\n",
 }
+
+# Lines that, shuffled, make the documents where the two parsers could disagree.
+_PIECES = [
+    "# Title", "## Sub *x*", "### H ###", "", "", "text line", "more **bold** text", "- item",
+    "* item", "+ item", "1. one", "2) two", "  - nested", "    - deeper", "  continuation",
+    "   lazy", "| a | b |", "|---|---|", "| 1 | 2 |", "|:--|--:|", "| x \\| y | z |", "a | b",
+    "--- | ---", "```", "```python", "~~~", "> quote", "  > q", "---", "***", "___", "* * *",
+    "===", "-", "--", "<div>", "</div>", "<br>", "<!-- c -->", "[x]: http://e.org",
+    "    indented", "\tTab", "- <b>x</b>", "Text with https://e.org/a link", "`code`",
+    "#notheading", "#", "10. ten", "-  two spaces", "-     five", "| single |", "- | a | b |",
+    "  | a | b |", "  |---|---|", "  | 1 | 2 |", "1.", "* ", "- [ ] task", "&amp; entity",
+    "<https://x.org>", "< x", "trailing spaces  ", "\\- escaped", "## ", "######## seven",
+    "- # heading in item",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("text", _TRICKY.values(), ids=_TRICKY.keys())
@@ -86,6 +108,16 @@ def test_the_c_parser_draws_the_reference_tree_or_defers_to_it(text):
     document goes to the pure-Python parser."""
     fast = sections(text)
     assert fast is None or asdict(fast) == asdict(parse_pure(text, "tricky.md"))
+
+
+def test_the_c_parser_never_draws_another_tree_on_shuffled_constructs():
+    """A fixed draw of 2,000 small documents made of the lines above, in any order."""
+    draw = random.Random(22)
+    for _ in range(2_000):
+        lines = [draw.choice(_PIECES) for _ in range(draw.randint(1, 14))]
+        text = "\n".join(lines) + draw.choice(["", "\n"])
+        fast = sections(text)
+        assert fast is None or asdict(fast) == asdict(parse_pure(text, "drawn.md")), text
 
 
 def test_the_c_parser_reads_every_sample_report_itself(sample_dir):

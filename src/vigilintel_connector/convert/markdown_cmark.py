@@ -26,10 +26,12 @@ _ESCAPE = re.compile(r"^( *)(?=[<>]|(?:-{3,}|\*{3,}|_{3,}|=+)[ ]*$|\[[^\]\n]*\]:
 _FENCE = re.compile(r"^ *(```|~~~)")
 # A table row line that the reduced rule set reads as the start of another block.
 _ENDS_TABLE = re.compile(r" {0,3}(?:(?:[-*+]|\d{1,9}[.)]|#{1,6})(?:[ \t]|$)|```|~~~)")
+_DELIMITER = re.compile(r" *[-:|][-:| \t]*$")  # a table's delimiter row, loosely
+_ATX = re.compile(r"#{1,6}(?:[ \t]|$)")
 _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])")
 _TAGS_ONLY = re.compile(r"\s*(?:<[^<>]*>\s*)+")
 _MD_TRIM = " \t\n\r\x0b\x0c"
-_MAX_DEPTH = 12  # the pure-Python parser stops nesting at 20 levels of tokens
+_MAX_DEPTH = 9  # markdown-it stops at 20 levels of tokens: from 10 nested lists on
 
 
 class _Different(Exception):
@@ -103,17 +105,13 @@ class _Builder:
         of its marker (None outside lists)."""
         if depth > _MAX_DEPTH:
             raise _Different
+        blocks = _placed(blocks)
         for position, block in enumerate(blocks):
             kind = block.kind
             following = _start(blocks[position + 1]) if position + 1 < len(blocks) else None
             if kind == "heading":
                 self.heading(block)
             elif kind == "paragraph":
-                if block.line == 0:  # a table took its last line: cmark-gfm lost its place
-                    table = blocks[position + 1] if following is not None else None
-                    if table is None or table.kind != "table":
-                        raise _Different
-                    block = cmark.Block(kind, table.line, 1, following - 1)
                 self.paragraph(block, indent, marker_line, following)
             elif kind == "code_block":
                 self.code(block)
@@ -127,7 +125,7 @@ class _Builder:
 
     def heading(self, block: cmark.Block) -> None:
         line = self.text(block.line, block.column).lstrip(" ")
-        if not line.startswith("#"):  # a setext heading: text for the reduced rule set
+        if not _ATX.match(line):  # a setext heading: text for the reduced rule set
             raise _Different
         body = line[block.level :].rstrip(" \t")
         closed = body.rstrip("#")
@@ -149,6 +147,8 @@ class _Builder:
         parts = [self.text(block.line, indent + 1 if block.line == marker_line else 1)]
         for number in range(block.line + 1, last + 1):
             line = self.text(number)
+            if _DELIMITER.match(line) and "|" in self.text(number - 1):
+                raise _Different  # a table for the reduced rule set, not for cmark-gfm
             stripped = len(line) - len(line.lstrip(" "))
             parts.append(line[min(stripped, indent) :])
         content = "\n".join(parts).strip()
@@ -162,7 +162,11 @@ class _Builder:
             n - 1 in self.escaped for n in range(block.line, block.end_line + 1)
         ):
             raise _Different
-        self.stack[-1].items.append(block.literal)
+        literal = block.literal
+        last = self.lines[block.end_line - 1]
+        if block.end_line == len(self.lines) and last and not _closes(self.text(block.line), last):
+            literal = literal.removesuffix("\n")  # open to the end of a text without a last "\n"
+        self.stack[-1].items.append(literal)
 
     def table(self, block: cmark.Block) -> None:
         body = block.children[1:]
@@ -178,6 +182,13 @@ class _Builder:
                 raise _Different
             cells = _cells(line)
             rows.append([*cells[: len(header)], *[""] * (len(header) - len(cells))])
+        after = (body[-1].line if body else start + 1) + 1
+        if (
+            after <= len(self.lines)
+            and self.text(after).strip()
+            and not _ENDS_TABLE.match(self.text(after))
+        ):  # a row without a pipe ends cmark-gfm's table, not the reduced rule set's
+            raise _Different
         self.stack[-1].tables.append(Table(header, rows))
 
     def item_indent(self, item: cmark.Block) -> int:
@@ -190,6 +201,29 @@ class _Builder:
         spaces = len(rest) - len(rest.lstrip(" "))
         padding = spaces if 1 <= spaces <= 4 and rest.strip() else 1
         return item.column - 1 + marker.end() + padding
+
+
+def _closes(opening: str, line: bytes) -> bool:
+    """Whether ``line`` closes the fence ``opening`` opens (the same character, as many)."""
+    fence = opening.lstrip(" ")
+    mark = fence[:1]
+    length = len(fence) - len(fence.lstrip(mark))
+    closing = line.decode("utf-8", "surrogatepass").strip(" ")
+    return len(closing) >= length and closing == mark * len(closing)
+
+
+def _placed(blocks: list[cmark.Block]) -> list[cmark.Block]:
+    """The blocks with a place for each: a paragraph whose last line became a table's header
+    has lost its own (line 0); it runs from where cmark-gfm says the table starts to the line
+    above the header."""
+    placed = list(blocks)
+    for position, block in enumerate(placed):
+        if block.kind == "paragraph" and block.line == 0:
+            table = placed[position + 1] if position + 1 < len(placed) else None
+            if table is None or table.kind != "table":
+                raise _Different
+            placed[position] = cmark.Block("paragraph", table.line, 1, _start(table) - 1)
+    return placed
 
 
 def _start(block: cmark.Block) -> int:
