@@ -53,6 +53,30 @@ def stopped_by_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Within the block, Ctrl-C and SIGTERM wait for its end, then stop as they would have: a
+    day is written and recorded together, or not at all."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if signal.SIGTERM in caught:
+        raise Stopped()
+    if caught:
+        raise KeyboardInterrupt
+
+
 def http_policy(settings: Settings) -> HttpPolicy:
     vi = settings.vigilintel
     return HttpPolicy(

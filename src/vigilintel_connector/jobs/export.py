@@ -24,6 +24,7 @@ from vigilintel_connector.jobs.build import (
     Stopped,
     build_upstream,
     day_options,
+    signals_held,
     stopped_by_sigterm,
 )
 from vigilintel_connector.log import Logger, StdLogger
@@ -201,11 +202,12 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
                 days, listing, upstream.fetch, day_options(settings), logger,
                 concurrency=settings.vigilintel.http_concurrency,
             ):  # fmt: skip
-                write_day(out, result)
+                with signals_held():
+                    write_day(out, result)
+                    results.append(_released(result))
                 console.day(result)
-                results.append(_released(result))
             console.flush()
-            digests += _digests(settings, listing, periods, upstream.fetch, out, logger)
+            _digests(settings, listing, periods, upstream.fetch, out, logger, digests)
             summary()
     except OutputError as exc:
         console.flush()
@@ -236,11 +238,12 @@ def _digests(
     fetch: Callable[[str], bytes],
     out: Path,
     logger: Logger,
-) -> list[DayResult]:
-    """The digests of the range's periods that upstream published, as they are today: a
-    snapshot, so a digest not final yet is written too, and its message says so."""
+    results: list[DayResult],
+) -> None:
+    """The digests of the range's periods that upstream published, as they are today (a
+    snapshot: a digest not final yet is written too, and its message says so), each added to
+    ``results`` as it is written."""
     today = now_utc().date()
-    results = []
     for period in periods:
         files = listing.for_period(period)
         if not files:
@@ -250,9 +253,9 @@ def _digests(
             settings.vigilintel.missing_grace_days, rolling=True,
         )  # fmt: skip
         log_digest(logger, result)
-        write_day(out, result)
-        result = _released(result)
+        with signals_held():
+            write_day(out, result)
+            results.append(_released(result))
+        result = results[-1]
         detail = f"{result.objects:>4} objects" if result.output else result.message
         _say(f"{period.key:<10}  {result.outcome:<10}  {period.kind:<8}  {detail}")
-        results.append(result)
-    return results
