@@ -74,6 +74,11 @@ _TRICKY = {
     "CRLF": "# T\r\n\r\npara\r\nline\r\n- a\r\n",
     "closing hashes": "## Title ##  \n# #\n#\n### a#b ###\n",
     "tabs": "-\ta\n\tb\n",
+    "vertical tab": "text\n\x0b---\n",
+    "fence after a list marker": "- ```\n   - three\n- ```",
+    "indented fences": "+ item\n```\n-     five\n    ```\n&amp; x\n",
+    "no-break space in a cell": "--- | ---\n|---|---|\n\u00a0# nbsp\n",
+    "table header without a pipe": "&amp; entity\n|-|\n#notheading\n<!-- c -->\n",
     "deep nesting": "".join("  " * i + "- x\n" for i in range(30)),
     "ten nested lists": "".join("  " * i + f"- x{i}\n" for i in range(10)),
     "nine nested lists": "".join("  " * i + f"- x{i}\n" for i in range(9)),
@@ -98,7 +103,10 @@ _PIECES = [
     "#notheading", "#", "10. ten", "-  two spaces", "-     five", "| single |", "- | a | b |",
     "  | a | b |", "  |---|---|", "  | 1 | 2 |", "1.", "* ", "- [ ] task", "&amp; entity",
     "<https://x.org>", "< x", "trailing spaces  ", "\\- escaped", "## ", "######## seven",
-    "- # heading in item",
+    "- # heading in item", "\u00a0# nbsp", "x\u2028y", "\x0c ff", "1) x", "   - three",
+    "  1. two", "> > deep", "  ```", "    ```", "- ```", "<!--", "-->", "| a |", "|-|", "- a\\",
+    "*emph* | x", "&nbsp;", "#\t", "  #  t  #", "- - x", "1. - x", "  * y",
+    "[link](http://x.org)", "![img](x.png)", "<br/>", "</p>", "---|---",
 ]  # fmt: skip
 
 
@@ -120,14 +128,18 @@ def test_the_c_parser_never_draws_another_tree_on_shuffled_constructs():
         assert fast is None or asdict(fast) == asdict(parse_pure(text, "drawn.md")), text
 
 
-def test_the_c_parser_reads_every_sample_report_itself(sample_dir):
+def test_the_c_parser_reads_nearly_every_sample_report_itself(sample_dir):
+    """Same tree on every report; deferred only for the rare fence inside a list (the whole
+    history: 24 of 539 documents)."""
     reports = sorted(sample_dir.rglob("*.md"))
     assert len(reports) > 40
+    deferred = 0
     for path in reports:
         text = path.read_text(encoding="utf-8")
         fast = sections(text)
-        assert fast is not None, path
-        assert asdict(fast) == asdict(parse_pure(text, str(path))), path
+        deferred += fast is None
+        assert fast is None or asdict(fast) == asdict(parse_pure(text, str(path))), path
+    assert deferred <= len(reports) // 10
 
 
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from markdown_it.common.utils import MD_TRIM_CHARS
+
 from vigilintel_connector import cmark
 from vigilintel_connector.convert.inline import plain
 from vigilintel_connector.convert.sections import Section, Table
@@ -24,13 +26,16 @@ from vigilintel_connector.convert.sections import Section, Table
 # link definition (``{0,3}`` spaces in, or inside a list item), which the converter reads as text.
 _ESCAPE = re.compile(r"^( *)(?=[<>]|(?:-{3,}|\*{3,}|_{3,}|=+)[ ]*$|\[[^\]\n]*\]:)", re.MULTILINE)
 _FENCE = re.compile(r"^ *(```|~~~)")
+# A fence indented, or opened after a list marker: where it ends, the two parsers disagree.
+_INDENTED_FENCE = re.compile(r"^(?: +|(?: *(?:[-*+]|\d{1,9}[.)]) +)+)(?:```|~~~)", re.MULTILINE)
 # A table row line that the reduced rule set reads as the start of another block.
 _ENDS_TABLE = re.compile(r" {0,3}(?:(?:[-*+]|\d{1,9}[.)]|#{1,6})(?:[ \t]|$)|```|~~~)")
 _DELIMITER = re.compile(r" *[-:|][-:| \t]*$")  # a table's delimiter row, loosely
 _ATX = re.compile(r"#{1,6}(?:[ \t]|$)")
 _LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])")
 _TAGS_ONLY = re.compile(r"\s*(?:<[^<>]*>\s*)+")
-_MD_TRIM = " \t\n\r\x0b\x0c"
+_MD_TRIM = MD_TRIM_CHARS  # what markdown-it-py trims a table cell of (NBSP and others too)
+_SPACES_ALIKE = frozenset("\t\x0b\x0c")
 _MAX_DEPTH = 9  # markdown-it stops at 20 levels of tokens: from 10 nested lists on
 
 
@@ -40,7 +45,9 @@ class _Different(Exception):
 
 def sections(text: str) -> Section | None:
     """The document's tree, or None when only the pure-Python parser reads it as intended."""
-    if "\t" in text:
+    if not _SPACES_ALIKE.isdisjoint(text):  # tabs, vertical tabs, form feeds: columns differ
+        return None
+    if _INDENTED_FENCE.search(text):
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -171,10 +178,13 @@ class _Builder:
     def table(self, block: cmark.Block) -> None:
         body = block.children[1:]
         start = _start(block)
-        header = _cells(self.text(start))
+        first = self.text(start)
+        header = _cells(first)
         delimiter = _cells(self.text(start + 1))
-        if not header or len(header) != len(delimiter):
-            raise _Different
+        if not header or len(header) != len(delimiter) or "|" not in first:
+            raise _Different  # markdown-it wants a pipe in the header; cmark-gfm does not
+        if len(first) - len(first.lstrip(" ")) >= 4:
+            raise _Different  # perhaps code for markdown-it
         rows = []
         for row in body:
             line = self.text(row.line)
