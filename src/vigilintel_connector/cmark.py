@@ -72,7 +72,9 @@ _LOCK = threading.Lock()
 _LEAVES = frozenset({"paragraph", "heading", "code_block", "html_block", "table_row",
                      "table_header", "thematic_break"})  # fmt: skip
 _INT, _CHAR = _ffi.new("int *"), _ffi.new("char *")  # outputs read and ignored (lock held)
-_TYPE_NAMES: dict[int, str] = {}  # node type → its name ("table" is numbered at run time)
+# Node type → its name ("table" is numbered at run time). Header and body rows share a type,
+# so they share the name first seen: a table's header is its first row.
+_TYPE_NAMES: dict[int, str] = {}
 
 
 @dataclass(slots=True)
