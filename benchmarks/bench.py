@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
 import resource
 import statistics
@@ -25,9 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.history import bench_history  # noqa: E402
-from benchmarks.standin import serve_standin, wait_for_port  # noqa: E402
+from benchmarks.standin import local_platform  # noqa: E402
 from tests.support.opencti_standin import StandIn  # noqa: E402
-from tests.support.rabbitmq import RabbitMQ, free_port  # noqa: E402
 from tests.support.upstream_server import UpstreamServer  # noqa: E402
 from vigilintel_connector.convert.markdown_tree import parse as parse_markdown  # noqa: E402
 from vigilintel_connector.source.documents import (  # noqa: E402
@@ -212,17 +210,7 @@ def bench_delivery(export_dir: Path, work: Path) -> None:
     """Our delivery (work opened, bundle sent, work closed) against pycti's send alone."""
     bundles = [json.loads(p.read_text()) for p in sorted(export_dir.glob("2*.json"))]
     objects = sum(len(b["objects"]) for b in bundles)
-    broker = RabbitMQ(work / "rabbitmq")
-    broker.start()
-    # The platform is another process in real life: keep the stand-in's request handling off
-    # this process's GIL, or its cost would be charged to our delivery.
-    port = free_port()
-    api = multiprocessing.get_context("fork").Process(
-        target=serve_standin, args=(broker, port), daemon=True
-    )
-    api.start()
-    try:
-        wait_for_port(port)
+    with local_platform(work / "rabbitmq") as (broker, port):
         os.environ.update(
             {
                 "OPENCTI_URL": f"http://127.0.0.1:{port}",
@@ -261,9 +249,6 @@ def bench_delivery(export_dir: Path, work: Path) -> None:
             alone_times.append(best_of(pycti_alone, 1))
             mine_times.append(best_of(ours, 1))
         alone, mine = min(alone_times), min(mine_times)
-    finally:
-        api.terminate()
-        broker.stop()
     print(
         f"\nDelivery of the exported sample ({len(bundles)} bundles, {objects} objects) "
         "to a local RabbitMQ",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -152,18 +151,9 @@ def bench_markdown_days(source: Path, since: dt.date, until: dt.date, row: Calla
 
 def bench_backfill(source: Path, since: dt.date, work: Path, row: Callable) -> None:
     """``run`` from ``since`` to today into a private RabbitMQ, through the stand-in API."""
-    from benchmarks.standin import serve_standin, wait_for_port
-    from tests.support.rabbitmq import RabbitMQ, free_port
+    from benchmarks.standin import local_platform
 
-    broker = RabbitMQ(work / "rabbitmq-history")
-    broker.start()
-    port = free_port()
-    api = multiprocessing.get_context("fork").Process(
-        target=serve_standin, args=(broker, port), daemon=True
-    )
-    api.start()
-    try:
-        wait_for_port(port)
+    with local_platform(work / "rabbitmq-history") as (_, port):
         env = {
             **_clean_env(),
             "OPENCTI_URL": f"http://127.0.0.1:{port}",
@@ -175,9 +165,6 @@ def bench_backfill(source: Path, since: dt.date, work: Path, row: Callable) -> N
             "VIGILINTEL_START_DATE": since.isoformat(),
         }
         seconds, peak, code = _measured([str(ROOT / ".venv/bin/vigilintel-connector"), "run"], env)
-    finally:
-        api.terminate()
-        broker.stop()
     if code != 0:
         raise RuntimeError(f"run exited with {code}")
     row(f"run, full backfill from {since} into RabbitMQ: peak RSS", f"{peak:.0f} MB",
