@@ -52,8 +52,10 @@ def sections(text: str) -> Section | None:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     escaped = _escaped_lines(lines)
-    source = "\n".join("\\".join(_split_at(lines[i], at)) if (at := escaped.get(i)) is not None
-                       else lines[i] for i in range(len(lines)))  # fmt: skip
+    source = "\n".join(
+        f"{line[:at]}\\{line[at:]}" if (at := escaped.get(i)) is not None else line
+        for i, line in enumerate(lines)
+    )
     with cmark.parsed(source) as document:
         blocks = document.blocks()
     builder = _Builder([line.encode("utf-8", "surrogatepass") for line in lines], escaped)
@@ -62,10 +64,6 @@ def sections(text: str) -> Section | None:
     except _Different:
         return None
     return builder.root
-
-
-def _split_at(line: str, at: int) -> tuple[str, str]:
-    return line[:at], line[at:]
 
 
 def _escaped_lines(lines: list[str]) -> dict[int, int]:
