@@ -150,12 +150,14 @@ class _Builder:
         # (cmark-gfm's own column is off when a table interrupted the paragraph.)
         last = block.end_line if following is None else min(block.end_line, following - 1)
         parts = [self.text(block.line, indent + 1 if block.line == marker_line else 1)]
+        previous = self.text(block.line)
         for number in range(block.line + 1, last + 1):
             line = self.text(number)
-            if _DELIMITER.match(line) and "|" in self.text(number - 1):
+            if _DELIMITER.match(line) and "|" in previous:
                 raise _Different  # a table for the reduced rule set, not for cmark-gfm
             stripped = len(line) - len(line.lstrip(" "))
             parts.append(line[min(stripped, indent) :])
+            previous = line
         content = "\n".join(parts).strip()
         if _TAGS_ONLY.fullmatch(content):
             return  # "<br>" spacers and the next article's anchor: no text

@@ -253,9 +253,10 @@ def _digests(
             settings.vigilintel.missing_grace_days, rolling=True,
         )  # fmt: skip
         log_digest(logger, result)
+        released = _released(result)
         with signals_held():
             write_day(out, result)
-            results.append(_released(result))
-        result = results[-1]
+            results.append(released)
+        result = released
         detail = f"{result.objects:>4} objects" if result.output else result.message
         _say(f"{period.key:<10}  {result.outcome:<10}  {period.kind:<8}  {detail}")
