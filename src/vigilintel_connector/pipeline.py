@@ -10,12 +10,13 @@ import datetime as dt
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from vigilintel_connector import limits
 from vigilintel_connector.convert.markdown import markdown_contribution
 from vigilintel_connector.convert.report_json import json_contribution
+from vigilintel_connector.day_workers import DayWorkers, lighter
 from vigilintel_connector.log import Logger
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
 from vigilintel_connector.normalise.result import Contribution, NoContent
@@ -201,57 +202,118 @@ def process_days(
     opts: DayOptions,
     logger: Logger,
     concurrency: int = 1,
+    workers: DayWorkers | None = None,
 ) -> Iterator[DayResult]:
     """Process days in parallel, yielding results in date order.
 
     Every file of a day is read (its content says what it is), so a download pool of
-    ``concurrency`` threads fetches them ahead while one thread converts and normalises the
-    days in order. Conversion is CPU work, which Python runs one thread at a time: more
-    converting threads were slower and held several days' bundles at once. Downloads look a
+    ``concurrency`` threads fetches them ahead while the days are converted: by ``workers``,
+    processes that this one feeds with each day's files, or else in one thread of this
+    process (Python runs one thread at a time: more converting *threads* were only slower,
+    hence processes). Downloads look a
     bounded number of days ahead, and only while the files read ahead stay under
-    ``limits.PREFETCH_BYTES``: a year-long backfill holds one day's bundle and a few days'
-    files, whatever its length.
+    ``limits.PREFETCH_BYTES``; each converter holds at most two days. A year-long backfill
+    holds a few days' files and bundles, whatever its length. A day's result keeps its
+    serialised bundle and counts, not its objects.
     """
     ordered = sorted(days)
+    slots = workers.count if workers else 1
     with (
         ThreadPoolExecutor(concurrency, thread_name_prefix="download") as downloads,
-        ThreadPoolExecutor(1, thread_name_prefix="day") as workers,
+        ThreadPoolExecutor(1, thread_name_prefix="day") as here,
     ):
         files = ReadAhead(fetch, downloads, limits.PREFETCH_BYTES)
+        away = workers
 
-        def one(day: dt.date) -> DayResult:
+        def convert_here(day: dt.date) -> DayResult:
+            listed = listing.for_day(day)
+            result = _convert_day(day, listed, files.take, opts)
+            for each in listed:  # a file the day did not read
+                files.let_go(each.file.path)
+            return lighter(result)
+
+        def convert(day: dt.date) -> Future[DayResult]:
+            nonlocal away
+            if away is None:
+                return here.submit(convert_here, day)
+            listed = listing.for_day(day)
+            contents = _taken(files, listed)
             try:
-                result = process_day(day, listing.for_day(day), files.take, opts)
-            except Exception as exc:  # a bug on one day's data must not stop the others
-                logger.error(
-                    "Unexpected failure processing a day", {"day": str(day), "error": repr(exc)}
-                )
-                result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
-            for listed in listing.for_day(day):
-                files.let_go(listed.file.path)
-            for warning in result.warnings:
-                logger.warning("Part of a day's files was not understood", {"detail": warning})
-            _log_result(logger, result)
-            return result
+                return away.submit(convert_read, day, listed, contents, opts)
+            except BrokenExecutor as exc:
+                logger.error("A converting process stopped; days go on in this one", {
+                    "error": repr(exc)})  # fmt: skip
+                away = None
+                return here.submit(convert_read, day, listed, contents, opts)
 
         next_prefetch = 0
-        pending: deque[Future[DayResult]] = deque()
+        pending: deque[tuple[dt.date, Future[DayResult]]] = deque()
         try:
             for index, day in enumerate(ordered):
                 window = min(index + 4 * concurrency, len(ordered))
-                while next_prefetch < window and (next_prefetch <= index + 1 or files.has_room()):
+                while next_prefetch < window and (
+                    next_prefetch <= index + slots or files.has_room()
+                ):
                     for listed in listing.for_day(ordered[next_prefetch]):  # all are read
                         files.start(listed.file.path)
                     next_prefetch += 1
-                pending.append(workers.submit(one, day))
-                if len(pending) >= 2:  # one day converting, the next one queued
-                    yield pending.popleft().result()
+                pending.append((day, convert(day)))
+                if len(pending) > slots:  # each converter busy, one day queued
+                    yield _finished(*pending.popleft(), logger)
             while pending:
-                yield pending.popleft().result()
+                yield _finished(*pending.popleft(), logger)
         except BaseException:  # Ctrl-C, SIGTERM, a failed write: no new work is started
-            for pool in (downloads, workers):
+            for _, future in pending:
+                future.cancel()
+            for pool in (downloads, here):
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _convert_day(
+    day: dt.date, files: list[ListedFile], fetch: Fetch, opts: DayOptions
+) -> DayResult:
+    """``process_day``, where a bug on one day's data is an error of that day only."""
+    try:
+        return process_day(day, files, fetch, opts)
+    except Exception as exc:
+        return DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
+
+
+def convert_read(
+    day: dt.date, files: list[ListedFile], contents: dict[str, bytes | Exception], opts: DayOptions
+) -> DayResult:
+    """A day from the files already read for it (in a worker process: the parent reads)."""
+
+    def fetch(path: str) -> bytes:
+        found = contents[path]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    return lighter(_convert_day(day, files, fetch, opts))
+
+
+def _taken(files: ReadAhead, listed: list[ListedFile]) -> dict[str, bytes | Exception]:
+    """Each of the day's files, or why it could not be had (raised again where it is read)."""
+    contents: dict[str, bytes | Exception] = {}
+    for each in listed:
+        try:
+            contents[each.file.path] = files.take(each.file.path)
+        except Exception as exc:
+            contents[each.file.path] = exc
+    return contents
+
+
+def _finished(day: dt.date, future: Future[DayResult], logger: Logger) -> DayResult:
+    try:
+        result = future.result()
+    except Exception as exc:  # a worker process that died (killed for memory, say)
+        result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
+    for warning in result.warnings:
+        logger.warning("Part of a day's files was not understood", {"detail": warning})
+    _log_result(logger, result)
+    return result
 
 
 def _log_result(logger: Logger, result: DayResult) -> None:

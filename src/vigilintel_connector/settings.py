@@ -119,12 +119,8 @@ class VigilIntelSection(BaseModel):
         description="Language of the imported text: fr, en, or fr,en for both.",
         json_schema_extra={"enum": ["fr", "en", "fr,en", "en,fr"]},
     )
-    lookback_days: int = Field(
-        default=7,
-        ge=0,
-        le=3650,
-        description="First run and default export range: today minus this many days to today.",
-    )
+    lookback_days: int = Field(default=7, ge=0, le=3650, description="First run and default "
+        "export range: today minus this many days to today.")  # fmt: skip
     interval_hours: float | None = Field(
         default=None,
         gt=0,
@@ -190,6 +186,8 @@ class VigilIntelSection(BaseModel):
         "again on the next run.",
     )
     http_concurrency: int = Field(default=6, ge=1, le=16, description="Files fetched in parallel.")
+    workers: int = Field(default=2, ge=1, le=16, description="Processes converting days, at "
+        "most one per core (1: in the main process); each adds about 50 MB.")  # fmt: skip
     max_file_size_mb: float = Field(
         default=20.0, gt=0, le=1024, description="Larger files are refused while downloading."
     )

@@ -13,6 +13,7 @@ import traceback
 
 import requests
 
+from vigilintel_connector.day_workers import DayWorkers, start_workers
 from vigilintel_connector.deliver.opencti import (
     DryRunSender,
     HelperSender,
@@ -21,6 +22,7 @@ from vigilintel_connector.deliver.opencti import (
 )
 from vigilintel_connector.jobs.build import ExitCode, build_upstream, stopped_by_sigterm
 from vigilintel_connector.jobs.importer import Importer
+from vigilintel_connector.log import StdLogger
 from vigilintel_connector.settings import Settings
 
 
@@ -83,6 +85,20 @@ def run_connector(settings: Settings) -> ExitCode:
             file=sys.stderr,
         )
         return ExitCode.CONFIG
+
+    # Forked while this process has one thread (the helper starts several) and no socket
+    # open (a worker would hold a copy of it).
+    workers = start_workers(
+        settings.vigilintel.workers, StdLogger(level=settings.connector.log_level)
+    )
+    try:
+        return _serve(settings, workers)
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def _serve(settings: Settings, workers: DayWorkers | None) -> ExitCode:
     from pycti import OpenCTIConnectorHelper
 
     assert settings.opencti.url and settings.opencti.token
@@ -113,6 +129,7 @@ def run_connector(settings: Settings) -> ExitCode:
         DryRunSender(logger) if dry_run else HelperSender(helper),
         logger,
         metrics=helper.metric,
+        workers=workers,
     )
 
     def run_once() -> None:

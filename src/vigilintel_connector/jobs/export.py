@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from vigilintel_connector.clock import now_utc
+from vigilintel_connector.day_workers import DayWorkers, start_workers
 from vigilintel_connector.deliver.export import OutputError, write_day, write_summary
 from vigilintel_connector.digests import log_digest, process_digest
 from vigilintel_connector.jobs.build import (
@@ -33,7 +34,7 @@ from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import Settings
 from vigilintel_connector.source.paths import UPSTREAM_FIRST_DAY
 from vigilintel_connector.source.periods import Period, periods_between
-from vigilintel_connector.source.upstream import Listing, SourceUnreachable
+from vigilintel_connector.source.upstream import Listing, SourceUnreachable, Upstream
 
 # What the most frequent removal reasons mean, for the closing lines (summary.json keeps codes).
 _REASONS = {
@@ -179,6 +180,24 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         print(f"error: {problem}", file=sys.stderr)
         return ExitCode.CONFIG
     upstream = build_upstream(settings, logger)
+    workers = start_workers(settings.vigilintel.workers, logger)  # before any thread starts
+    try:
+        return _export(settings, out, days, since, until, upstream, workers, logger)
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def _export(
+    settings: Settings,
+    out: Path,
+    days: list[dt.date],
+    since: dt.date,
+    until: dt.date,
+    upstream: Upstream,
+    workers: DayWorkers | None,
+    logger: Logger,
+) -> ExitCode:
     print(f"exporting {since} … {until} from {upstream.description} to {out}", file=sys.stderr)
     periods = periods_between(since, until, settings.vigilintel.digest_kinds)
     try:
@@ -200,7 +219,7 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         with stopped_by_sigterm():
             for result in process_days(
                 days, listing, upstream.fetch, day_options(settings), logger,
-                concurrency=settings.vigilintel.http_concurrency,
+                concurrency=settings.vigilintel.http_concurrency, workers=workers,
             ):  # fmt: skip
                 with signals_held():
                     write_day(out, result)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigilintel_connector.clock import iso_utc, now_utc
+from vigilintel_connector.day_workers import DayWorkers
 from vigilintel_connector.deliver.opencti import DeliveryError, Sender, StateStore
 from vigilintel_connector.digests import log_digest, process_digest
 from vigilintel_connector.jobs.build import day_options
@@ -57,6 +58,7 @@ class Importer:
         logger: Logger,
         metrics: Any = None,
         now: Any = now_utc,
+        workers: DayWorkers | None = None,
     ):
         self.vi = settings.vigilintel
         self.upstream = upstream
@@ -65,6 +67,7 @@ class Importer:
         self.logger = logger
         self.metrics = metrics
         self.now = now
+        self.workers = workers
         self.options = day_options(settings)
 
     def _first_day(self, today: dt.date) -> dt.date:
@@ -119,7 +122,7 @@ class Importer:
                 self.logger.debug("Day planned", {"day": str(day), "reason": decision.reason})
         for result in process_days(
             list(to_process), listing, self.upstream.fetch, self.options, self.logger,
-            concurrency=self.vi.http_concurrency,
+            concurrency=self.vi.http_concurrency, workers=self.workers,
         ):  # fmt: skip
             report.processed.append(str(result.day))
             previous = state.days.get(result.day)
