@@ -223,3 +223,31 @@ def test_a_code_only_technique_is_renamed_and_a_tactic_or_unknown_id_dropped():
     assert output.tally.dropped["attack-pattern-tactic"] == 1
     assert output.tally.dropped["unknown-technique"] == 1
     assert output.tally.dropped["merged-duplicate"] == 1
+
+
+def test_patterns_of_the_common_shapes_are_judged_as_the_grammar_judges_them():
+    """The shortcut for one-comparison patterns agrees with stix2-patterns' grammar, on the
+    shapes it takes and on near misses it must leave to the grammar."""
+    from stix2patterns.validator import run_validator
+
+    from vigilintel_connector.normalise.patterns import _SIMPLE, is_valid_pattern
+
+    cases = [
+        "[domain-name:value = 'evil.example']",
+        "[url:value = 'http://a.example/x?q=\\'1\\'']",
+        "[ipv4-addr:value = '203.0.113.7']",
+        "[email-addr:value = 'a\\\\b@example.com']",
+        "[file:hashes.'SHA-256' = '" + "ab" * 32 + "']",
+        "[file:hashes.'MD5' = '" + "0" * 32 + "']",
+        "[domain-name:value = 'it's']",  # a bare quote
+        "[domain-name:value = 'a\\b']",  # a backslash before a letter
+        "[file:hashes.'MD5' = '" + "0" * 31 + "']",  # one digit short
+        "[file:hashes.'SHA-1' = 'not hex at all, forty characters long!!!']",
+        "[domain-name:value = 'a' OR url:value = 'b']",
+        "[ipv4-addr:value = '1.2.3.4'] WITHIN 5 SECONDS",
+    ]
+    for pattern in cases:
+        by_grammar = not run_validator(pattern, stix_version="2.1")
+        assert is_valid_pattern(pattern) is by_grammar, pattern
+        if _SIMPLE.fullmatch(pattern):
+            assert by_grammar, pattern

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
-
-from stix2patterns.validator import run_validator
 
 from vigilintel_connector.normalise import ids
 from vigilintel_connector.normalise.context import DayContext
@@ -28,6 +25,7 @@ from vigilintel_connector.normalise.observables import (
     refang,
     registered,
 )
+from vigilintel_connector.normalise.patterns import is_valid_pattern
 from vigilintel_connector.normalise.properties import common
 from vigilintel_connector.normalise.result import ALIAS, PART
 from vigilintel_connector.normalise.text import parse_time, timestamp
@@ -327,11 +325,6 @@ def _benign(kind: str, value: str, host: str) -> str | None:
     return warninglists.benign_list(kind, value)
 
 
-@lru_cache(maxsize=8192)  # the grammar is slow and a third of the patterns come back
-def _valid_pattern(pattern: str) -> bool:
-    return not run_validator(pattern, stix_version="2.1")
-
-
 def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | None:
     pattern = obj.get("pattern")
     if not isinstance(pattern, str):
@@ -370,7 +363,7 @@ def _clean_indicator(obj: dict[str, Any], ctx: DayContext) -> dict[str, Any] | N
     if listed:
         ctx.remove(obj, f"warninglist:{listed}")  # the observable stays; no indicator
         return None
-    if not _valid_pattern(refanged):
+    if not is_valid_pattern(refanged):
         ctx.remove(obj, "invalid-pattern")
         return None
     clean = common(obj, ctx, sdo=True)
