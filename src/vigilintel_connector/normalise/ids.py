@@ -122,18 +122,26 @@ def sdo_id(obj: dict[str, Any]) -> str | None:
         return _named_id(kind, name, obj.get("identity_class"), obj.get("x_mitre_id"))
     match kind:
         case "incident":
-            return pycti.Incident.generate_id(name, obj.get("created"))
+            return _recurring_id(pycti.Incident, name, obj.get("created"))
         case "indicator":
-            return pycti.Indicator.generate_id(obj["pattern"])
-        case "note":
+            return _recurring_id(pycti.Indicator, obj["pattern"])
+        case "note":  # a text of its own each day: not worth remembering
             return pycti.Note.generate_id(obj.get("created"), obj["content"], obj.get("abstract"))
         case "report":
             return pycti.Report.generate_id(name, obj["published"])
         case "course-of-action":
-            return pycti.CourseOfAction.generate_id(name, obj.get("x_mitre_id"))
+            return _recurring_id(pycti.CourseOfAction, name, obj.get("x_mitre_id"))
         case "location":
-            return pycti.Location.generate_id(name, obj.get("x_opencti_location_type", "Country"))
+            place_type = obj.get("x_opencti_location_type", "Country")
+            return _recurring_id(pycti.Location, name, place_type)
     return None
+
+
+@lru_cache(maxsize=8192)
+def _recurring_id(entity: Any, *args: Any) -> str:
+    """pycti's id of what recurs from day to day and within one (a country, an indicator,
+    a relationship): its canonical JSON, in pure Python, is the costliest step of an id."""
+    return entity.generate_id(*args)
 
 
 # Types whose OpenCTI id depends on the name alone.
@@ -160,8 +168,8 @@ def _named_id(kind: str, name: str, identity_class: str | None, mitre_id: str | 
 
 
 def relationship_id(obj: dict[str, Any]) -> str:
-    return pycti.StixCoreRelationship.generate_id(
-        obj["relationship_type"], obj["source_ref"], obj["target_ref"]
+    return _recurring_id(
+        pycti.StixCoreRelationship, obj["relationship_type"], obj["source_ref"], obj["target_ref"]
     )
 
 
