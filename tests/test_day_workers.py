@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,48 @@ def test_catalogs_loaded_before_forking_leave_a_worker_nothing_to_load(sample_di
         [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_with_a_parent_killed_outright(sample_dir, tmp_path):
+    """SIGKILL (or the OOM killer) gives the parent no chance to stop its workers: the kernel
+    ends them, instead of leaving them to wait for work forever with the parent's sockets."""
+    env = {**os.environ, "VIGILINTEL_SOURCE": str(sample_dir), "VIGILINTEL_WORKERS": "2"}
+    command = [sys.executable, "-m", "vigilintel_connector", "export", "--out", str(tmp_path),
+               "--since", "2025-11-14", "--until", "2026-08-08"]  # fmt: skip
+    parent = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    try:
+        workers: set[int] = set()
+        for _ in range(300):
+            if parent.poll() is not None:
+                break
+            workers = _children(parent.pid)
+            if len(workers) >= 2:
+                break
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the export never started its workers"
+        parent.kill()
+        parent.wait()
+        for _ in range(100):
+            if not any(_alive(pid) for pid in workers):
+                break
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
