@@ -25,7 +25,6 @@ import signal
 import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import replace
 
 from vigilintel_connector.log import Logger
 from vigilintel_connector.outcome import DayResult
@@ -111,14 +110,6 @@ def _in_worker(parent: int) -> None:
             ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # it died before that was set
         os._exit(1)
-
-
-def lighter(result: DayResult) -> DayResult:
-    """What a worker sends back: the serialised bundle and the counts, not the objects (the
-    parent only writes or sends the serialised form)."""
-    if result.output is None:
-        return result
-    return replace(result, output=replace(result.output, bundle={}, count=result.objects))
 
 
 def load_catalogs() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from vigilintel_connector.normalise.result import DayBundle, Tally
@@ -53,6 +53,10 @@ class DayResult:
     @property
     def tally(self) -> Tally:
         return self.output.tally if self.output else Tally()
+
+    def serialised(self) -> DayResult:
+        """This result with its bundle in serialised form only (``DayBundle.serialised``)."""
+        return replace(self, output=self.output.serialised()) if self.output else self
 
     @property
     def sent_key(self) -> str:

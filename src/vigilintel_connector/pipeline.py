@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from vigilintel_connector import limits
 from vigilintel_connector.convert.markdown import markdown_contribution
 from vigilintel_connector.convert.report_json import json_contribution
-from vigilintel_connector.day_workers import DayWorkers, lighter
+from vigilintel_connector.day_workers import DayWorkers
 from vigilintel_connector.log import Logger
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
 from vigilintel_connector.normalise.result import Contribution, NoContent
@@ -210,11 +210,10 @@ def process_days(
     ``concurrency`` threads fetches them ahead while the days are converted: by ``workers``,
     processes that this one feeds with each day's files, or else in one thread of this
     process (Python runs one thread at a time: more converting *threads* were only slower,
-    hence processes). Downloads look a
-    bounded number of days ahead, and only while the files read ahead stay under
-    ``limits.PREFETCH_BYTES``; each converter holds at most two days. A year-long backfill
-    holds a few days' files and bundles, whatever its length. A day's result keeps its
-    serialised bundle and counts, not its objects.
+    hence processes). Downloads look a bounded number of days ahead, and only while the files
+    read ahead stay under ``limits.PREFETCH_BYTES``; one day more than there are converters is
+    in flight. A year-long backfill holds a few days' files and bundles, whatever its length.
+    A day's result keeps its serialised bundle and counts, not its objects.
     """
     ordered = sorted(days)
     slots = workers.count if workers else 1
@@ -230,7 +229,7 @@ def process_days(
             result = _convert_day(day, listed, files.take, opts)
             for each in listed:  # a file the day did not read
                 files.let_go(each.file.path)
-            return lighter(result)
+            return result.serialised()
 
         def convert(day: dt.date) -> Future[DayResult]:
             nonlocal away
@@ -239,12 +238,12 @@ def process_days(
             listed = listing.for_day(day)
             contents = _taken(files, listed)
             try:
-                return away.submit(convert_read, day, listed, contents, opts)
+                return away.submit(_convert_read, day, listed, contents, opts)
             except BrokenExecutor as exc:
                 logger.error("A converting process stopped; days go on in this one", {
                     "error": repr(exc)})  # fmt: skip
                 away = None
-                return here.submit(convert_read, day, listed, contents, opts)
+                return here.submit(_convert_read, day, listed, contents, opts)
 
         next_prefetch = 0
         pending: deque[tuple[dt.date, Future[DayResult]]] = deque()
@@ -280,7 +279,7 @@ def _convert_day(
         return DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
 
 
-def convert_read(
+def _convert_read(
     day: dt.date, files: list[ListedFile], contents: dict[str, bytes | Exception], opts: DayOptions
 ) -> DayResult:
     """A day from the files already read for it (in a worker process: the parent reads)."""
@@ -291,7 +290,7 @@ def convert_read(
             raise found
         return found
 
-    return lighter(_convert_day(day, files, fetch, opts))
+    return _convert_day(day, files, fetch, opts).serialised()
 
 
 def _taken(files: ReadAhead, listed: list[ListedFile]) -> dict[str, bytes | Exception]:

@@ -80,6 +80,12 @@ class DayBundle:
     fallback_language: str | None = None  # "fr" when French stands in for the language asked
     count: int | None = None  # the objects a released bundle held
 
+    def serialised(self) -> DayBundle:
+        """This bundle as it leaves the pipeline: the serialised form that every way out uses,
+        and its counts; the objects, as large again, are let go (or never pickled back from a
+        worker process)."""
+        return replace(self, bundle={}, count=self.object_count)
+
     def released(self) -> DayBundle:
         """This bundle's record once written or sent: its counts, not its objects (a range of
         days then costs a record per day, not a bundle per day)."""
