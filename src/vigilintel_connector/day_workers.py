@@ -81,7 +81,7 @@ def start_workers(workers: int, logger: Logger) -> DayWorkers | None:
         return None
     load_catalogs()
     gc.collect()
-    gc.freeze()  # what exists now is never scanned again, in the parent or the workers
+    gc.freeze()  # what exists now, the workers never scan (the parent unfreezes it below)
     try:
         pool = ProcessPoolExecutor(
             count,
