@@ -32,6 +32,13 @@ def two_cores(monkeypatch):
     monkeypatch.setattr(day_workers, "usable_cpus", lambda: 2)
 
 
+@pytest.fixture
+def forkable(two_cores, monkeypatch):
+    """Workers despite the idle threads earlier tests' servers leave behind (blocked reading
+    their sockets, nothing a worker touches); the refusal itself is tested below."""
+    monkeypatch.setattr(day_workers.threading, "active_count", lambda: 1)
+
+
 def _process(sample_dir: Path, monkeypatch, workers=None):
     monkeypatch.setenv("VIGILINTEL_SOURCE", str(sample_dir))
     settings = load_settings()
@@ -46,7 +53,7 @@ def _results(sample_dir: Path, monkeypatch, workers=None):
     return {r.day: r for r in _process(sample_dir, monkeypatch, workers)}
 
 
-def test_workers_send_the_very_bundles_one_process_makes(sample_dir, monkeypatch, two_cores):
+def test_workers_send_the_very_bundles_one_process_makes(sample_dir, monkeypatch, forkable):
     alone = _results(sample_dir, monkeypatch)
     workers = start_workers(2, StdLogger(level="critical"))
     assert workers is not None and workers.count == 2
@@ -65,7 +72,7 @@ def test_workers_send_the_very_bundles_one_process_makes(sample_dir, monkeypatch
             assert forked[day].objects == result.objects > 0
 
 
-def test_a_worker_killed_mid_run_costs_its_days_not_the_run(sample_dir, monkeypatch, two_cores):
+def test_a_worker_killed_mid_run_costs_its_days_not_the_run(sample_dir, monkeypatch, forkable):
     workers = start_workers(2, StdLogger(level="critical"))
     assert workers is not None, threading.enumerate()
     results = {}

@@ -180,7 +180,8 @@ def export(settings: Settings, out: Path, since: dt.date | None, until: dt.date 
         print(f"error: {problem}", file=sys.stderr)
         return ExitCode.CONFIG
     upstream = build_upstream(settings, logger)
-    workers = start_workers(settings.vigilintel.workers, logger)  # before any thread starts
+    # Before any thread starts; no more workers than days (a one-day export converts here).
+    workers = start_workers(min(settings.vigilintel.workers, len(days)), logger)
     try:
         return _export(settings, out, days, since, until, upstream, workers, logger)
     finally:
