@@ -12,6 +12,12 @@ Forking is only safe while the parent runs a single thread: a lock that another 
 at that instant stays locked forever in the child. So the jobs start the workers before any
 download thread or the OpenCTI helper exists; where that cannot be had, or where the machine
 has one core, days are converted in the parent alone, as before.
+
+Each worker has a pipe of its own and one day at a time. ``concurrent.futures``'
+``ProcessPoolExecutor`` was tried first: its workers share one result queue behind one lock,
+and a worker killed while sending its result (the OOM killer) left that lock taken and a
+message half-written, so the other workers and the parent waited forever. Here a dead worker
+is an end of file on its own pipe, seen at once.
 """
 
 from __future__ import annotations
@@ -24,12 +30,18 @@ import os
 import signal
 import sys
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+from typing import Any
 
 from vigilintel_connector.log import Logger
 from vigilintel_connector.outcome import DayResult
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class WorkerLost(Exception):
+    """A worker process ended (killed, or crashed) before sending back its day."""
 
 
 def usable_cpus() -> int:
@@ -40,30 +52,95 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-class DayWorkers:
-    """Processes that convert days for ``pipeline.process_days``."""
+class Pending:
+    """A day handed to a worker: ``result()`` waits for it (``WorkerLost`` if the worker ends
+    first)."""
 
-    def __init__(self, pool: ProcessPoolExecutor, processes: list[multiprocessing.Process]):
-        self._pool = pool
+    def __init__(self, connection: Connection):
+        self._connection = connection
+        self._answer: Any = None
+        self._answered = False
+
+    def fetch(self) -> None:
+        """Read the worker's answer (waiting for it), so that the worker is free again."""
+        if self._answered:
+            return
+        try:
+            self._answer = self._connection.recv()
+        except (EOFError, OSError) as exc:
+            self._answer = WorkerLost(f"a converting process ended: {exc!r}")
+        self._answered = True
+
+    @property
+    def answered(self) -> bool:
+        return self._answered
+
+    @property
+    def lost(self) -> bool:
+        """Whether the worker ended instead of answering."""
+        return isinstance(self._answer, WorkerLost)
+
+    def result(self) -> DayResult:
+        self.fetch()
+        if isinstance(self._answer, BaseException):
+            raise self._answer
+        return self._answer
+
+    def cancel(self) -> bool:
+        return False  # the worker is on it; its answer is simply never read
+
+
+class DayWorkers:
+    """Processes that convert days for ``pipeline.process_days``. Each day goes to a worker
+    with nothing to do, or else to the first to finish (its answer read first: a worker
+    blocked sending a large answer is never sent more, so neither side waits on the other)."""
+
+    def __init__(self, processes: list[multiprocessing.Process], connections: list[Connection]):
         self._processes = processes
+        self._connections = connections
+        self._busy: dict[int, Pending] = {}  # worker → the day it has not answered yet
+        self._lost: set[int] = set()
 
     @property
     def count(self) -> int:
         return len(self._processes)
 
-    def submit(self, task: object, *args: object) -> Future[DayResult]:
-        """``task(*args)`` in a worker; raises ``BrokenProcessPool`` once a worker has died."""
-        return self._pool.submit(task, *args)  # type: ignore[arg-type]
+    def submit(self, task: Callable[..., DayResult], *args: Any) -> Pending:
+        """``task(*args)`` in a free worker; ``WorkerLost`` once one has ended."""
+        worker = self._free()
+        connection = self._connections[worker]
+        try:
+            connection.send((task, args))
+        except (OSError, ValueError) as exc:  # a broken pipe: the worker is gone
+            self._lost.add(worker)
+            raise WorkerLost(f"a converting process ended: {exc!r}") from None
+        self._busy[worker] = Pending(connection)
+        return self._busy[worker]
+
+    def _free(self) -> int:
+        while True:
+            for worker in range(self.count):
+                pending = self._busy.get(worker)
+                if pending is not None and (pending.answered or self._connections[worker].poll()):
+                    pending.fetch()  # an answer, or the end of a worker that died
+                    del self._busy[worker]
+                    if pending.lost:
+                        self._lost.add(worker)
+                if worker in self._lost:
+                    raise WorkerLost("a converting process ended")
+                if worker not in self._busy:
+                    return worker
+            wait([self._connections[w] for w in self._busy])
 
     def close(self) -> None:
-        """Stop the workers now, whatever they are converting (the parent is ending), and
-        the pool's own thread with them."""
+        """Stop the workers now, whatever they are converting (the parent is ending)."""
         for process in self._processes:
             if process.is_alive():
                 process.terminate()
         for process in self._processes:
             process.join(timeout=5)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for connection in self._connections:
+            connection.close()
 
 
 def start_workers(workers: int, logger: Logger) -> DayWorkers | None:
@@ -82,20 +159,43 @@ def start_workers(workers: int, logger: Logger) -> DayWorkers | None:
     load_catalogs()
     gc.collect()
     gc.freeze()  # what exists now, the workers never scan (the parent unfreezes it below)
+    context = multiprocessing.get_context("fork")
+    processes, connections = [], []
     try:
-        pool = ProcessPoolExecutor(
-            count,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_in_worker,
-            initargs=(os.getpid(),),
-        )
-        before = set(multiprocessing.active_children())
-        pool.submit(os.getpid).result()  # a forking pool starts all its workers at once
-        processes = [p for p in multiprocessing.active_children() if p not in before]
+        for _ in range(count):
+            mine, theirs = context.Pipe()
+            process = context.Process(
+                target=_serve, args=(theirs, os.getpid(), list(connections)),
+                name="vigilintel-day", daemon=True,
+            )  # fmt: skip
+            process.start()
+            theirs.close()  # the worker's end is the worker's alone: its death is our EOF
+            processes.append(process)
+            connections.append(mine)
     finally:
         gc.unfreeze()
     logger.debug("Days converted in several processes", {"processes": count})
-    return DayWorkers(pool, processes)
+    return DayWorkers(processes, connections)
+
+
+def _serve(connection: Connection, parent: int, others: list[Connection]) -> None:
+    """A worker: one day at a time, until the parent closes its end or goes."""
+    _in_worker(parent)
+    for other in others:  # the parent's ends of the workers forked before this one
+        other.close()
+    while True:
+        try:
+            task, args = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            found: Any = task(*args)
+        except Exception as exc:
+            found = exc
+        try:
+            connection.send(found)
+        except Exception as exc:  # it could not be pickled: say so rather than go silent
+            connection.send(RuntimeError(f"a day's result could not be sent back: {exc!r}"))
 
 
 def _in_worker(parent: int) -> None:

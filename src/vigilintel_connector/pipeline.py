@@ -10,13 +10,13 @@ import datetime as dt
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from vigilintel_connector import limits
 from vigilintel_connector.convert.markdown import markdown_contribution
 from vigilintel_connector.convert.report_json import json_contribution
-from vigilintel_connector.day_workers import DayWorkers
+from vigilintel_connector.day_workers import DayWorkers, Pending, WorkerLost
 from vigilintel_connector.log import Logger
 from vigilintel_connector.normalise.context import DEFAULT_CONFIDENCE
 from vigilintel_connector.normalise.result import Contribution, NoContent
@@ -231,7 +231,7 @@ def process_days(
                 files.let_go(each.file.path)
             return result.serialised()
 
-        def convert(day: dt.date) -> Future[DayResult]:
+        def convert(day: dt.date) -> Future[DayResult] | Pending:
             nonlocal away
             if away is None:
                 return here.submit(convert_here, day)
@@ -239,14 +239,14 @@ def process_days(
             contents = _taken(files, listed)
             try:
                 return away.submit(_convert_read, day, listed, contents, opts)
-            except BrokenExecutor as exc:
+            except WorkerLost as exc:
                 logger.error("A converting process stopped; days go on in this one", {
                     "error": repr(exc)})  # fmt: skip
                 away = None
                 return here.submit(_convert_read, day, listed, contents, opts)
 
         next_prefetch = 0
-        pending: deque[tuple[dt.date, Future[DayResult]]] = deque()
+        pending: deque[tuple[dt.date, Future[DayResult] | Pending]] = deque()
         try:
             for index, day in enumerate(ordered):
                 window = min(index + 4 * concurrency, len(ordered))
@@ -257,7 +257,9 @@ def process_days(
                         files.start(listed.file.path)
                     next_prefetch += 1
                 pending.append((day, convert(day)))
-                if len(pending) > slots:  # each converter busy, one day queued
+                # A day for each converter, and one more: done, or handed to whichever
+                # worker finishes first.
+                if len(pending) > slots:
                     yield _finished(*pending.popleft(), logger)
             while pending:
                 yield _finished(*pending.popleft(), logger)
@@ -304,10 +306,10 @@ def _taken(files: ReadAhead, listed: list[ListedFile]) -> dict[str, bytes | Exce
     return contents
 
 
-def _finished(day: dt.date, future: Future[DayResult], logger: Logger) -> DayResult:
+def _finished(day: dt.date, future: Future[DayResult] | Pending, logger: Logger) -> DayResult:
     try:
         result = future.result()
-    except Exception as exc:  # a worker process that died (killed for memory, say)
+    except Exception as exc:  # a worker process that ended (killed for memory, say)
         result = DayResult(day, DayOutcome.ERROR, f"internal error: {exc!r}")
     for warning in result.warnings:
         logger.warning("Part of a day's files was not understood", {"detail": warning})
