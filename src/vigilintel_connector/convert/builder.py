@@ -29,9 +29,19 @@ class Builder:
         self.stamp = timestamp(None, midnight(day))
         self.objects: dict[str, dict[str, Any]] = {}
         self.tally = Tally()
+        self._ids: dict[tuple[str, str], str] = {}  # a day adds the same key again and again
+
+    def id_of(self, kind: str, key: str) -> str:
+        """The provisional id of ``kind`` under ``key`` (case-insensitive)."""
+        oid = self._ids.get((kind, key))
+        if oid is None:
+            oid = self._ids[kind, key] = (
+                f"{kind}--{uuid.uuid5(self.namespace, f'{kind}/{key.lower()}')}"
+            )
+        return oid
 
     def add(self, kind: str, key: str, **props: Any) -> str:
-        oid = f"{kind}--{uuid.uuid5(self.namespace, f'{kind}/{key.lower()}')}"
+        oid = self.id_of(kind, key)
         existing = self.objects.get(oid)
         if existing is None:
             obj = {"type": kind, "id": oid}

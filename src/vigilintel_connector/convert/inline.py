@@ -17,7 +17,7 @@ _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
 MARKUP = frozenset("*_`[<\\&!")
 
 
-@lru_cache(maxsize=8192)  # headings, labels and cells repeat from day to day
+@lru_cache(maxsize=1024)  # labels and cells come back within the day (8192 held 8 MB more)
 def plain(source: str) -> str:
     """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
     if MARKUP.isdisjoint(source):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import ioc_fanger
 
@@ -170,6 +171,7 @@ def _fangable(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=256)  # an IoC line is read for its values, then for its remarks
 def fang(text: str) -> str:
     """``text`` refanged by ioc-fanger, within a bound. A line it can read in time is given to it
     whole; a longer one goes in chunks of whole tokens, and a token it cannot read in time is

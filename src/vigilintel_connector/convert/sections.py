@@ -53,7 +53,7 @@ def _table_text(tables: list[Table]) -> Iterator[str]:
             yield " | ".join(row)
 
 
-@lru_cache(maxsize=8192)  # titles and field labels repeat from article to article
+@lru_cache(maxsize=2048)  # titles and field labels repeat from article to article
 def fold(text: str) -> str:
     """Lower case, without markup, accents or typographic apostrophes: for matching titles."""
     folded = text.replace("*", "").replace("_", " ").replace("\u2019", "'").strip().lower()

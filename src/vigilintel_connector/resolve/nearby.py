@@ -41,7 +41,7 @@ class Words:
     where: dict[str, tuple[int, ...]]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)  # the day's articles, read again for every name; a list per text
 def words_of(text: str) -> Words:
     tokens: list[str] = []
     seen: dict[str, str] = {}  # a text repeats its words: each is folded once
