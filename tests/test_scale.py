@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import random
+import re
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +18,7 @@ from vigilintel_connector.convert.markdown_tree import parse_pure
 from vigilintel_connector.log import StdLogger
 from vigilintel_connector.normalise.content import markdown_to_html
 from vigilintel_connector.pipeline import DayOptions, process_days
+from vigilintel_connector.resolve import mentions
 from vigilintel_connector.source.paths import parse_daily_path
 from vigilintel_connector.source.upstream import ListedFile
 
@@ -140,6 +142,30 @@ def test_the_c_parser_reads_nearly_every_sample_report_itself(sample_dir):
         deferred += fast is None
         assert fast is None or asdict(fast) == asdict(parse_pure(text, str(path))), path
     assert deferred <= len(reports) // 10
+
+
+def test_every_type_word_holds_a_stem_so_texts_without_one_are_skipped():
+    """Family mentions are only looked for in texts holding a type word's stem: every spelling
+    the patterns accept, singular or plural, must hold one."""
+    spellings = mentions._TYPE.removeprefix("(?:").removesuffix(")").split("|")
+    spellings += re.search(r"\((backdoor\|[^)]*)\)", mentions._BEFORE.pattern).group(1).split("|")
+    for spelling in spellings:
+        for written in (spelling.replace("s?", ""), spelling.replace("s?", "s")):
+            assert any(stem in written for stem in mentions.TYPE_STEMS), written
+
+
+def test_word_start_search_finds_what_a_leading_word_boundary_finds(sample_dir):
+    """The shortcut for ``\\b`` + pattern, on every sample report and on drawn strings that
+    put capitals inside words, after underscores, digits and accented letters."""
+    pattern = mentions._SPELLED
+    reference = re.compile(rf"\b(?:{pattern.pattern})")
+    texts = [path.read_text(encoding="utf-8") for path in sorted(sample_dir.rglob("*.md"))]
+    draw = random.Random(22)
+    pieces = ["AsyncRAT", "xShadowPad", "_PlugX", "9LockBit", "éAPT", "PDFs", "$", "A", " ", "-"]
+    texts += ["".join(draw.choice(pieces) for _ in range(12)) for _ in range(3_000)]
+    for text in texts:
+        expected = [m.span() for m in reference.finditer(text)]
+        assert [m.span() for m in mentions._word_starts(pattern, text)] == expected, text
 
 
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):

@@ -11,6 +11,7 @@ drops products, common words and generic names.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from vigilintel_connector.limits import MENTIONS_PER_TEXT
 from vigilintel_connector.resolve import index
@@ -38,8 +39,16 @@ _BEFORE = re.compile(
     rf"\b({_WORD})\s+"
     r"(backdoor|ransomware|stealer|infostealer|RAT|loader|botnet|malware|wiper|trojan|rootkit)\b"
 )
-# Words spelled as no dictionary spells them: an inner capital or a glued type ("ShadowPad").
-_SPELLED = re.compile(r"\b[A-Z][a-z0-9]+[A-Z][\w$]*|\b[A-Z]{2,}[a-z][\w$]*")
+# Every spelling of a type word above holds one of these: a text without any has no mention
+# next to a type word, and the three patterns above need not read it.
+TYPE_STEMS = (
+    "malware", "backdoor", "ransomware", "rançongiciel", "stealer", "loader", "botnet", "trojan",
+    "Troie", "wiper", "rootkit", "spyware", "logiciel", "RAT", "implant", "dropper", "keylogger",
+)  # fmt: skip
+# Words spelled as no dictionary spells them: an inner capital or a glued type ("ShadowPad"),
+# at the start of a word (see ``_word_starts``).
+_SPELLED = re.compile(r"[A-Z](?:[a-z0-9]+[A-Z][\w$]*|[A-Z]+[a-z][\w$]*)")
+_WORD_CHARACTER = re.compile(r"\w")
 # A word any dictionary has, capitalised ("Updated", "Scout"): a family only if a catalog says so.
 _PLAIN = re.compile(r"^[A-Z][a-zà-ÿ'-]+$")
 # Capitalised words that start sentences or are not names.
@@ -76,18 +85,19 @@ def malware_mentions(text: str) -> list[str]:
     """The family names written next to a malware word in ``text``, each once, in order."""
     # (name, written after its type word in lower-case prose: "le malware Ploutus")
     found: list[tuple[str, bool]] = []
-    for match in _AFTER.finditer(text):
+    typed = any(stem in text for stem in TYPE_STEMS)
+    for match in _AFTER.finditer(text) if typed else ():
         found.append((match.group(1), True))
         if len(found) >= MENTIONS_PER_TEXT:
             break
-    for match in _SPELLED.finditer(text):
+    for match in _word_starts(_SPELLED, text):
         word = match.group(0)
         if glued_type(word) or _known_family(word):
             found.append((word, True))  # "AsyncRAT", "LampoRAT", "ShadowPad", "PlugX"
-    for match in _LISTED.finditer(text):
+    for match in _LISTED.finditer(text) if typed else ():
         items = (i.strip() for i in match.group(1).split(","))
         found.extend((i, False) for i in items if _LIST_ITEM.match(i))
-    for match in _BEFORE.finditer(text):
+    for match in _BEFORE.finditer(text) if typed else ():
         name, kind = match.group(1), match.group(2)
         previous = text[max(0, match.start() - 40) : match.start()].split()
         if previous and previous[-1][:1].isupper():
@@ -103,6 +113,21 @@ def malware_mentions(text: str) -> list[str]:
         if name not in kept and _is_family_name(name, after_type):
             kept.append(name)
     return kept
+
+
+def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """What ``\\b`` + ``pattern`` finds, match for match, for a pattern that starts with a word
+    character: written without the ``\\b``, the pattern lets the regex engine skip to the
+    characters it can start with (an upper-case letter), where a leading ``\\b`` has it try
+    every position. A match inside a word is retried one character further, as ``\\b`` would."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        start = match.start()
+        if start and _WORD_CHARACTER.match(text, start - 1):
+            position = start + 1
+        else:
+            yield match
+            position = match.end()
 
 
 def _is_family_name(name: str, after_type: bool) -> bool:
