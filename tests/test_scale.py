@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from vigilintel_connector import limits
+from vigilintel_connector import limits, terms
+from vigilintel_connector.convert import shared
 from vigilintel_connector.convert.markdown_cmark import sections
 from vigilintel_connector.convert.markdown_tree import parse_pure
 from vigilintel_connector.log import StdLogger
@@ -166,6 +167,25 @@ def test_word_start_search_finds_what_a_leading_word_boundary_finds(sample_dir):
     for text in texts:
         expected = [m.span() for m in reference.finditer(text)]
         assert [m.span() for m in mentions._word_starts(pattern, text)] == expected, text
+
+
+def test_ids_and_words_are_found_as_with_leading_word_boundaries(sample_dir):
+    """CVE and ATT&CK ids and "exploited" are searched letter first, the boundary checked behind
+    the letter: the same as ``\\b`` + pattern + ``\\b``, on the sample and drawn strings."""
+    references = {
+        terms.CVE: re.compile(rf"\b{terms.CVE_PATTERN}\b", re.IGNORECASE),
+        terms.TECHNIQUE: re.compile(rf"\b({terms.TECHNIQUE_PATTERN})\b"),
+        shared._EXPLOITS: re.compile(rf"\bexploit{shared.EXPLOITS_ENDINGS}\b", re.I),
+    }
+    texts = [path.read_text(encoding="utf-8") for path in sorted(sample_dir.rglob("*.md"))]
+    draw = random.Random(22)
+    pieces = ["CVE-2024-1234", "cve-2025-12345", "T1059", "T1059.001", "xT1190", "exploited"]
+    pieces += ["Exploitation", "xexploit", "_", "é", " ", "."]
+    texts += ["".join(draw.choice(pieces) for _ in range(8)) for _ in range(3_000)]
+    for fast, reference in references.items():
+        for text in texts:
+            assert fast.findall(text) == reference.findall(text), text
+            assert bool(fast.fullmatch(text)) == bool(reference.fullmatch(text)), text
 
 
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):

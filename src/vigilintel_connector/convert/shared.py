@@ -47,7 +47,9 @@ def uses(b: Builder, actor: str | None, named: str) -> None:
         b.relate(actor, "uses", named)
 
 
-_EXPLOITS = re.compile(r"\bexploit(?:e|ent|é|ée|és|ées|ait|aient|ant|ation|s|ed|ing)?\b", re.I)
+# ``\b`` checked behind the first letter, as in ``terms.CVE``: twice as fast on long articles.
+EXPLOITS_ENDINGS = r"(?:e|ent|é|ée|és|ées|ait|aient|ant|ation|s|ed|ing)?"
+_EXPLOITS = re.compile(rf"e(?<=\be)xploit{EXPLOITS_ENDINGS}\b", re.I)
 
 
 def exploiter(text: str, actor: str | None, family: str | None) -> str | None:
