@@ -188,6 +188,22 @@ def test_ids_and_words_are_found_as_with_leading_word_boundaries(sample_dir):
             assert bool(fast.fullmatch(text)) == bool(reference.fullmatch(text)), text
 
 
+def test_texts_skipped_for_campaigns_are_texts_the_pattern_finds_nothing_in(sample_dir):
+    """An article is tested for a campaign word before the pattern reads it: every text the
+    pattern finds something in passes the test, whatever the case of its letters."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted(sample_dir.rglob("*.md"))]
+    draw = random.Random(22)
+    pieces = ["CAMPAGNE", "Campaign", "OPÉRATION", "opÉration", "Operation", "campagne", "Op"]
+    pieces += ["ération", " ", "Endgame", "baptisée", "x", "\u0131", "\u0130", "\u212a"]
+    texts += ["".join(draw.choice(pieces) for _ in range(6)) for _ in range(3_000)]
+    found = 0
+    for text in texts:
+        if mentions._CAMPAIGN.search(text):
+            found += 1
+            assert mentions.may_name_a_campaign(text), text
+    assert found > 50
+
+
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):
     """Read-ahead is bounded by memory, not only by a count of days: a backfill of days whose
     files are large holds a few days of them, not the pool's whole window."""

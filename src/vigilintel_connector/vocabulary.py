@@ -70,11 +70,14 @@ _PLACEHOLDER_PARTS = ("(non nomm", "(unnamed", "(non identifi", "(unidentified")
 _PLACEHOLDER_PATTERN = re.compile(r"unc?x{3,}|cve-x+-x+|t?x{4}|ms\d{2}-\d{3}")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def is_placeholder_name(name: object) -> bool:
     """True for names that identify nothing (``Unknown``, ``N/A (…)``, ``CVE-UNKNOWN``…)."""
     if not isinstance(name, str):
         return True
-    folded = re.sub(r"\s+", " ", name).strip().strip("\"'").lower()
+    folded = _SPACES.sub(" ", name).strip().strip("\"'").lower()
     return (
         folded in _PLACEHOLDERS
         or folded.startswith(_PLACEHOLDER_PREFIXES)
