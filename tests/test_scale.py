@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vigilintel_connector import limits, terms
-from vigilintel_connector.convert import shared
+from vigilintel_connector.convert import inline, shared
 from vigilintel_connector.convert.markdown_cmark import sections
 from vigilintel_connector.convert.markdown_tree import parse_pure
 from vigilintel_connector.log import StdLogger
@@ -202,6 +202,37 @@ def test_texts_skipped_for_campaigns_are_texts_the_pattern_finds_nothing_in(samp
             found += 1
             assert mentions.may_name_a_campaign(text), text
     assert found > 50
+
+
+def _inline_text_by_markdown_it(source: str) -> str:
+    """What ``plain`` answered before its shortcut for bold labels: markdown-it-py's text."""
+    if inline.MARKUP.isdisjoint(source):
+        return " ".join(source.split())
+    tokens = inline._INLINE.parseInline(source)[0].children or []
+    parts = [t.content if t.type in ("text", "code_inline") else " " for t in tokens
+             if t.type in ("text", "code_inline", "softbreak", "hardbreak")]  # fmt: skip
+    return " ".join("".join(parts).split())
+
+
+def test_bold_labels_read_without_markdown_it_give_its_text(sample_dir):
+    """Every inline source of the sample's reports, and drawn sources around bold stars where
+    CommonMark's flanking rules decide (punctuation, Unicode spaces, controls, line breaks)."""
+    sources = []
+    for path in sorted(sample_dir.rglob("*.md")):
+        for section in parse_pure(path.read_text(encoding="utf-8"), str(path)).walk():
+            sources += [*section.paragraphs, *section.items]
+            sources += [cell for table in section.tables for row in table.rows for cell in row]
+    draw = random.Random(22)
+    pieces = ["**", "*", "Label", "é", ".", ":", ")", "(", "!", '"', " ", "\n", "\t", "\u00a0"]
+    pieces += ["\x1c", "\u2028", "\u3000", "€", "  \n", "\r", "1", "_", "`", "«", "\u200b", "\x00"]
+    for _ in range(20_000):
+        body = [draw.choice(pieces) for _ in range(draw.randint(1, 10))]
+        sources.append("".join(["**", *body[: len(body) // 2], "**", *body[len(body) // 2 :]]))
+    taken = 0
+    for source in sources:
+        taken += bool(inline._BOLD_LABEL.fullmatch(source))
+        assert inline.plain.__wrapped__(source) == _inline_text_by_markdown_it(source), source
+    assert taken > 1_000
 
 
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):

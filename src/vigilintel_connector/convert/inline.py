@@ -7,6 +7,7 @@ rules: emphasis, code spans, links, autolinks, inline HTML, entities and escapes
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -15,6 +16,12 @@ _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
     ["emphasis", "backticks", "link", "autolink", "html_inline", "entity", "escape", "newline"]
 )
 MARKUP = frozenset("*_`[<\\&!")
+_MARKUP_BUT_STARS = MARKUP - {"*"}
+# "**Label :** value", the commonest marked-up source: its text is the label and the rest.
+# Taken only where CommonMark's emphasis rules read nothing else: no other star nor markup, the
+# label neither starting nor ending with a space, the closing stars followed by the end, a
+# space, a line break or punctuation (tested against markdown-it-py on drawn sources).
+_BOLD_LABEL = re.compile(r"\*\*([^*\s](?:[^*]*[^*\s])?)\*\*((?:[ \t\n]|[:;,.)])[^*]*)?", re.DOTALL)
 
 
 @lru_cache(maxsize=1024)  # labels and cells come back within the day (8192 held 8 MB more)
@@ -22,6 +29,9 @@ def plain(source: str) -> str:
     """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
     if MARKUP.isdisjoint(source):
         return " ".join(source.split())
+    label = _BOLD_LABEL.fullmatch(source)
+    if label and _MARKUP_BUT_STARS.isdisjoint(source) and "\x00" not in source:
+        return " ".join(f"{label.group(1)}{label.group(2) or ''}".split())
     tokens = _INLINE.parseInline(source)
     parts: list[str] = []
     for token in tokens[0].children or [] if tokens else []:
