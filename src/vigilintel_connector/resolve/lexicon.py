@@ -170,12 +170,13 @@ def phrases_in(words: Sequence[str], table: dict[str, list[tuple[tuple[str, ...]
     """What the phrases of ``table`` (first word → (words, value), longest first) found in
     ``words`` stand for, each once, in order; a phrase's words are not read again."""
     found: dict[T, None] = {}
-    position = 0
-    while position < len(words):
-        for phrase, value in table.get(words[position], ()):
-            if tuple(words[position : position + len(phrase)]) == phrase:
+    covered = 0  # where the last phrase found ends
+    for start in [i for i, word in enumerate(words) if word in table]:  # few words start one
+        if start < covered:
+            continue
+        for phrase, value in table[words[start]]:
+            if tuple(words[start : start + len(phrase)]) == phrase:
                 found[value] = None
-                position += len(phrase) - 1
+                covered = start + len(phrase)
                 break
-        position += 1
     return list(found)
