@@ -266,7 +266,7 @@ def test_french_adjectives_are_no_family_and_described_victims_no_organisation()
     from vigilintel_connector.resolve.entities import resolve
 
     assert resolve("malware", "Rust-basé", []).dropped == ["generic-name"]
-    b = Builder(dt.date(2026, 3, 3), ("fr",), "json")
+    b = Builder(dt.date(2026, 3, 3), ("fr",))
     assert victim_identity(b, "Des centaines de jeunes femmes", "") is None
     assert victim_identity(b, "Utilisateurs d'infostealer malware", "") is None
     assert victim_identity(b, "Police néerlandaise", "") is not None

@@ -196,7 +196,7 @@ def digest_json_contribution(
     """The digest JSON as the digest's JSON part."""
     if not isinstance(document, dict):
         raise DocumentError(f"{path}: not a VigilIntel digest")
-    b = Builder(period.end, languages, "json")
+    b = Builder(period.end, languages)
     refs = _actors(b, document)
     for item in _items(_section(document, "mitre_attack_ttps", "ttps_list")):
         techniques(b, item.get("id"), None)
@@ -223,7 +223,7 @@ def digest_markdown_contribution(
         root = parse(content.decode("utf-8"), path)
     except UnicodeDecodeError:
         raise DocumentError(f"{path}: not UTF-8 text") from None
-    b = Builder(period.end, ("fr",), "markdown")
+    b = Builder(period.end, ("fr",))
     summaries: dict[str, str] = {}
     openings: dict[str, str] = {}
     for section in root.walk():

@@ -62,7 +62,7 @@ def markdown_contribution(content: bytes, day: dt.date, path: str) -> Contributi
     if "\x00" in text:
         raise DocumentError(f"{path}: binary content, not Markdown")
     root = parse(text, path)
-    b = Builder(day, ("fr",), "markdown")
+    b = Builder(day, ("fr",))
     warnings: list[str] = []
     articles = [s for s in root.walk() if _is_article(s)]
     for article in articles:

@@ -64,7 +64,7 @@ def json_contribution(
     if not has_report_shape(document):
         raise DocumentError(f"{path}: not a VigilIntel daily report")
     assert isinstance(document, dict)
-    b = Builder(day, languages, "json")
+    b = Builder(day, languages)
     description = _convert_sections(b, document_sections(document, languages), languages)
     if source is None:
         source = json.dumps(document, ensure_ascii=False).encode()
