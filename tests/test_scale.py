@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vigilintel_connector import limits, terms
-from vigilintel_connector.convert import inline, shared
+from vigilintel_connector.convert import inline, markdown_tree, shared
 from vigilintel_connector.convert.markdown_cmark import sections
 from vigilintel_connector.convert.markdown_tree import parse_pure
 from vigilintel_connector.log import StdLogger
@@ -233,6 +233,19 @@ def test_bold_labels_read_without_markdown_it_give_its_text(sample_dir):
         taken += bool(inline._BOLD_LABEL.fullmatch(source))
         assert inline.plain.__wrapped__(source) == _inline_text_by_markdown_it(source), source
     assert taken > 1_000
+
+
+def test_quote_depth_is_read_after_line_breaks_as_at_line_starts():
+    """The nested-quote bound counts markers after a "\\n" rather than at each "^": the same
+    depth on drawn texts of markers, spaces, tabs and every kind of line break."""
+    at_starts = re.compile(r"^(?:[ \t]*>){2,}", re.MULTILINE)
+    draw = random.Random(22)
+    pieces = [">", " ", "\t", "\n", "\r", "a", "> >", "\u2028", "\x85"]
+    for _ in range(20_000):
+        text = "".join(draw.choice(pieces) for _ in range(draw.randint(1, 15)))
+        expected = max((m.group(0).count(">") for m in at_starts.finditer(text)), default=0)
+        found = (m.group(1).count(">") for m in markdown_tree._QUOTES.finditer(f"\n{text}"))
+        assert max(found, default=0) == expected, repr(text)
 
 
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):

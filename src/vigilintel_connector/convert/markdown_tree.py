@@ -27,7 +27,9 @@ _BLOCKS = (
 )
 # A paragraph of nothing but HTML tags ("<br>\n<div id=\"next-article-cve-2025-1234\"></div>").
 _TAGS_ONLY = re.compile(r"\s*(?:<[^<>]*>\s*)+")
-_QUOTES = re.compile(r"^(?:[ \t]*>){2,}", re.MULTILINE)
+# Quote markers at a line's start, read after a line break: a leading "^" (multi-line) would
+# have the regex engine try every position, a "\n" lets it skip from one line to the next.
+_QUOTES = re.compile(r"\n((?:[ \t]*>){2,})")
 
 
 def check_budget(text: str, path: str) -> None:
@@ -37,7 +39,8 @@ def check_budget(text: str, path: str) -> None:
     lines = text.count("\n") + 1
     small = size <= limits.MARKDOWN_MAX_BYTES and lines <= limits.MARKDOWN_MAX_LINES
     longest = max(map(len, text.split("\n"))) if small else 0
-    depth = max((m.group(0).count(">") for m in _QUOTES.finditer(text)), default=0) if small else 0
+    quotes = _QUOTES.finditer(f"\n{text}") if small else ()
+    depth = max((m.group(1).count(">") for m in quotes), default=0)
     for what, value, bound in (
         ("bytes", size, limits.MARKDOWN_MAX_BYTES),
         ("lines", lines, limits.MARKDOWN_MAX_LINES),
