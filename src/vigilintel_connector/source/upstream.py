@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -71,7 +72,15 @@ class Listing:
         return cls(tuple(files), tuple(digests))
 
     def for_day(self, day: dt.date) -> list[ListedFile]:
-        return [f for f in self.files if f.file.day == day]
+        return list(self._by_day.get(day, ()))
+
+    @cached_property
+    def _by_day(self) -> dict[dt.date, list[ListedFile]]:
+        """The files by day, in listing order: a backfill asks for each of hundreds of days."""
+        by_day: dict[dt.date, list[ListedFile]] = {}
+        for listed in self.files:
+            by_day.setdefault(listed.file.day, []).append(listed)
+        return by_day
 
     def for_period(self, period: Period) -> list[ListedDigest]:
         return [d for d in self.digests if d.file.period == period]
