@@ -248,6 +248,21 @@ def test_quote_depth_is_read_after_line_breaks_as_at_line_starts():
         assert max(found, default=0) == expected, repr(text)
 
 
+def test_memos_of_texts_keep_short_texts_only():
+    """A hostile document's long texts are read, never remembered: the memos of texts hold
+    at most their number of short texts, however many long ones go through them."""
+    from vigilintel_connector.resolve import nearby
+
+    for memo in (inline.plain, nearby.words_of):
+        memo.cache_clear()
+        for number in range(20):
+            long_text = f"**Label {number} :** " + "a défanged hxxp://x[.]example " * 2_000
+            assert memo(long_text) == memo.__wrapped__(long_text)
+        assert memo.cache_info().currsize == 0
+        memo("**Label :** value")
+        assert memo.cache_info().currsize == 1
+
+
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):
     """Read-ahead is bounded by memory, not only by a count of days: a backfill of days whose
     files are large holds a few days of them, not the pool's whole window."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from confusable_homoglyphs import confusables
+
+from vigilintel_connector.memo import text_memo
 
 _PLACEHOLDERS = frozenset(
     {
@@ -90,7 +91,7 @@ def is_placeholder_name(name: object) -> bool:
 _LOOK_ALIKE = str.maketrans({"l": "i", "1": "i", "|": "i", "0": "o"})
 
 
-@lru_cache(maxsize=4096)  # names recur from day to day; the confusables table is slow to read
+@text_memo(4096, 256)  # names recur from day to day; the confusables table is slow to read
 def skeleton(name: str) -> str:
     """What a name looks like, for comparing names that must not be imitated: compatibility
     forms folded (NFKC), invisible characters (zero-width spaces, joiners, marks) and spaces

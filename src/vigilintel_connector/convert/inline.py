@@ -8,9 +8,10 @@ rules: emphasis, code spans, links, autolinks, inline HTML, entities and escapes
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from markdown_it import MarkdownIt
+
+from vigilintel_connector.memo import text_memo
 
 _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
     ["emphasis", "backticks", "link", "autolink", "html_inline", "entity", "escape", "newline"]
@@ -24,7 +25,7 @@ _MARKUP_BUT_STARS = MARKUP - {"*"}
 _BOLD_LABEL = re.compile(r"\*\*([^*\s](?:[^*]*[^*\s])?)\*\*((?:[ \t\n]|[:;,.)])[^*]*)?", re.DOTALL)
 
 
-@lru_cache(maxsize=1024)  # labels and cells come back within the day (8192 held 8 MB more)
+@text_memo(1024, 4096)  # labels and cells come back within the day (8192 held 8 MB more)
 def plain(source: str) -> str:
     """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
     if MARKUP.isdisjoint(source):

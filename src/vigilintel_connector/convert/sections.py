@@ -10,7 +10,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+
+from vigilintel_connector.memo import text_memo
 
 
 @dataclass
@@ -53,7 +54,7 @@ def _table_text(tables: list[Table]) -> Iterator[str]:
             yield " | ".join(row)
 
 
-@lru_cache(maxsize=2048)  # titles and field labels repeat from article to article
+@text_memo(2048, 1024)  # titles and field labels repeat from article to article
 def fold(text: str) -> str:
     """Lower case, without markup, accents or typographic apostrophes: for matching titles."""
     folded = text.replace("*", "").replace("_", " ").replace("\u2019", "'").strip().lower()

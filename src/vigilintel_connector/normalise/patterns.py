@@ -11,9 +11,10 @@ says so at once. Anything else, however close, goes to the grammar.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from stix2patterns.validator import run_validator
+
+from vigilintel_connector.memo import text_memo
 
 _STRING = r"'(?:[^'\\]|\\['\\])*'"
 _SIMPLE = re.compile(
@@ -27,6 +28,6 @@ def is_valid_pattern(pattern: str) -> bool:
     return _SIMPLE.fullmatch(pattern) is not None or _by_grammar(pattern)
 
 
-@lru_cache(maxsize=8192)  # a third of the other patterns come back
+@text_memo(8192, 2048)  # a third of the other patterns come back
 def _by_grammar(pattern: str) -> bool:
     return not run_validator(pattern, stix_version="2.1")

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
+from vigilintel_connector.memo import text_memo
 from vigilintel_connector.resolve.lexicon import (
     ELISION,
     PERSON_WORDS,
@@ -41,7 +41,7 @@ class Words:
     where: dict[str, tuple[int, ...]]
 
 
-@lru_cache(maxsize=64)  # the day's articles, read again for every name; a list per text
+@text_memo(64, 32_768)  # the day's articles, read again for every name; a list per text
 def words_of(text: str) -> Words:
     tokens: list[str] = []
     seen: dict[str, str] = {}  # a text repeats its words: each is folded once
@@ -61,7 +61,7 @@ def words_of(text: str) -> Words:
     return Words(tuple(tokens), {k: tuple(v) for k, v in where.items()})
 
 
-@lru_cache(maxsize=256)
+@text_memo(256, 32_768)
 def _ascii_letters(text: str) -> str:
     """The text decomposed, lower-cased, without what is not ASCII: every ASCII word its
     folded words hold is in it (a quick test before cutting the text into words)."""
