@@ -6,6 +6,7 @@ touches a system broker and leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -57,15 +58,23 @@ class RabbitMQ:
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 90) -> None:
+        """Until the broker accepts a connection. The refused attempts are expected: pika's
+        loggers, which would report each as an ERROR, are quiet meanwhile."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"rabbitmq-server exited; see {self.base / 'server.out'}")
-            try:
-                self.connection().close()
-                return
-            except pika.exceptions.AMQPError:
-                time.sleep(0.5)
+        pika_logger = logging.getLogger("pika")
+        level = pika_logger.level
+        pika_logger.setLevel(logging.CRITICAL)
+        try:
+            while time.monotonic() < deadline:
+                if self.process and self.process.poll() is not None:
+                    raise RuntimeError(f"rabbitmq-server exited; see {self.base / 'server.out'}")
+                try:
+                    self.connection().close()
+                    return
+                except pika.exceptions.AMQPError:
+                    time.sleep(0.5)
+        finally:
+            pika_logger.setLevel(level)
         raise RuntimeError(f"RabbitMQ did not start in {timeout}s; see {self.base}")
 
     def ctl(self, *args: str) -> None:
