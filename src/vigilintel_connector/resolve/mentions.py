@@ -11,7 +11,6 @@ drops products, common words and generic names.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from vigilintel_connector.limits import MENTIONS_PER_TEXT
 from vigilintel_connector.resolve import index
@@ -45,10 +44,10 @@ TYPE_STEMS = (
     "malware", "backdoor", "ransomware", "rançongiciel", "stealer", "loader", "botnet", "trojan",
     "Troie", "wiper", "rootkit", "spyware", "logiciel", "RAT", "implant", "dropper", "keylogger",
 )  # fmt: skip
-# Words spelled as no dictionary spells them: an inner capital or a glued type ("ShadowPad"),
-# at the start of a word (see ``_word_starts``).
-_SPELLED = re.compile(r"[A-Z](?:[a-z0-9]+[A-Z][\w$]*|[A-Z]+[a-z][\w$]*)")
-_WORD_CHARACTER = re.compile(r"\w")
+# Words spelled as no dictionary spells them: an inner capital or a glued type ("ShadowPad").
+# The word boundary is checked behind the first capital, as in ``terms.CVE``, so the regex
+# engine skips from capital to capital (a leading ``\b`` has it try every position).
+_SPELLED = re.compile(r"[A-Z](?<=\b[A-Z])(?:[a-z0-9]+[A-Z][\w$]*|[A-Z]+[a-z][\w$]*)")
 # A word any dictionary has, capitalised ("Updated", "Scout"): a family only if a catalog says so.
 _PLAIN = re.compile(r"^[A-Z][a-zà-ÿ'-]+$")
 # Capitalised words that start sentences or are not names.
@@ -90,7 +89,7 @@ def malware_mentions(text: str) -> list[str]:
         found.append((match.group(1), True))
         if len(found) >= MENTIONS_PER_TEXT:
             break
-    for match in _word_starts(_SPELLED, text):
+    for match in _SPELLED.finditer(text):
         word = match.group(0)
         if glued_type(word) or _known_family(word):
             found.append((word, True))  # "AsyncRAT", "LampoRAT", "ShadowPad", "PlugX"
@@ -113,21 +112,6 @@ def malware_mentions(text: str) -> list[str]:
         if name not in kept and _is_family_name(name, after_type):
             kept.append(name)
     return kept
-
-
-def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """What ``\\b`` + ``pattern`` finds, match for match, for a pattern that starts with a word
-    character: written without the ``\\b``, the pattern lets the regex engine skip to the
-    characters it can start with (an upper-case letter), where a leading ``\\b`` has it try
-    every position. A match inside a word is retried one character further, as ``\\b`` would."""
-    position = 0
-    while (match := pattern.search(text, position)) is not None:
-        start = match.start()
-        if start and _WORD_CHARACTER.match(text, start - 1):
-            position = start + 1
-        else:
-            yield match
-            position = match.end()
 
 
 def _is_family_name(name: str, after_type: bool) -> bool:
