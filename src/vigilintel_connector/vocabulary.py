@@ -69,8 +69,6 @@ _PLACEHOLDER_PREFIXES = (
 _PLACEHOLDER_PARTS = ("(non nomm", "(unnamed", "(non identifi", "(unidentified")
 # "UNCXXXX", "CVE-XXXX-XXXX", a Microsoft bulletin id ("MS13-089").
 _PLACEHOLDER_PATTERN = re.compile(r"unc?x{3,}|cve-x+-x+|t?x{4}|ms\d{2}-\d{3}")
-
-
 _SPACES = re.compile(r"\s+")
 
 

@@ -32,7 +32,7 @@ class Builder:
         self._prefix = f"{next(_SERIALS) & 0xFFFFFFFF:08x}-0000-4000-8000-"
         self._ids: dict[tuple[str, str], str] = {}
 
-    def id_of(self, kind: str, key: str) -> str:
+    def _id(self, kind: str, key: str) -> str:
         """The provisional id of ``kind`` under ``key`` (case-insensitive)."""
         folded = (kind, key.lower())
         oid = self._ids.get(folded)
@@ -41,7 +41,7 @@ class Builder:
         return oid
 
     def add(self, kind: str, key: str, **props: Any) -> str:
-        oid = self.id_of(kind, key)
+        oid = self._id(kind, key)
         existing = self.objects.get(oid)
         if existing is None:
             obj = {"type": kind, "id": oid}
