@@ -10,6 +10,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import pycti
 import pytest
 
 from vigilintel_connector import limits, terms
@@ -17,6 +18,7 @@ from vigilintel_connector.convert import inline, markdown_tree, shared
 from vigilintel_connector.convert.markdown_cmark import sections
 from vigilintel_connector.convert.markdown_tree import parse_pure
 from vigilintel_connector.log import StdLogger
+from vigilintel_connector.normalise import ids
 from vigilintel_connector.normalise.content import markdown_to_html
 from vigilintel_connector.pipeline import DayOptions, process_days
 from vigilintel_connector.resolve import mentions
@@ -250,7 +252,7 @@ def test_quote_depth_is_read_after_line_breaks_as_at_line_starts():
 
 def test_memos_of_texts_keep_short_texts_only():
     """A hostile document's long texts are read, never remembered: the memos of texts hold
-    at most their number of short texts, however many long ones go through them."""
+    at most their number of calls on short texts, however many long ones go through them."""
     from vigilintel_connector.resolve import nearby
 
     for memo in (inline.plain, nearby.words_of):
@@ -261,6 +263,12 @@ def test_memos_of_texts_keep_short_texts_only():
         assert memo.cache_info().currsize == 0
         memo("**Label :** value")
         assert memo.cache_info().currsize == 1
+    recurring = ids._recurring_id
+    recurring.cache_clear()
+    for number in range(20):  # indicators of a hostile STIX file, with huge patterns
+        pattern = f"[url:value = 'http://{number}.example/{'a' * 100_000}']"
+        assert recurring(pycti.Indicator, pattern) == pycti.Indicator.generate_id(pattern)
+    assert recurring.cache_info().currsize == 0
 
 
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):

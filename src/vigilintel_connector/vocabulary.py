@@ -11,7 +11,7 @@ import unicodedata
 
 from confusable_homoglyphs import confusables
 
-from vigilintel_connector.memo import text_memo
+from vigilintel_connector.memo import memo
 
 _PLACEHOLDERS = frozenset(
     {
@@ -89,7 +89,7 @@ def is_placeholder_name(name: object) -> bool:
 _LOOK_ALIKE = str.maketrans({"l": "i", "1": "i", "|": "i", "0": "o"})
 
 
-@text_memo(4096, 256)  # names recur from day to day; the confusables table is slow to read
+@memo(4096, 256)  # names recur from day to day; the confusables table is slow to read
 def skeleton(name: str) -> str:
     """What a name looks like, for comparing names that must not be imitated: compatibility
     forms folded (NFKC), invisible characters (zero-width spaces, joiners, marks) and spaces

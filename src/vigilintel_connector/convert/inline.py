@@ -11,7 +11,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from vigilintel_connector.memo import text_memo
+from vigilintel_connector.memo import memo
 
 _INLINE = MarkdownIt("zero", {"maxNesting": 20}).enable(
     ["emphasis", "backticks", "link", "autolink", "html_inline", "entity", "escape", "newline"]
@@ -25,7 +25,7 @@ _MARKUP_BUT_STARS = MARKUP - {"*"}
 _BOLD_LABEL = re.compile(r"\*\*([^*\s](?:[^*]*[^*\s])?)\*\*((?:[ \t\n]|[:;,.)])[^*]*)?", re.DOTALL)
 
 
-@text_memo(1024, 4096)  # labels and cells come back within the day (8192 held 8 MB more)
+@memo(1024, 4096)  # labels and cells come back within the day (8192 held 8 MB more)
 def plain(source: str) -> str:
     """The text of an inline source: markup, inline HTML (anchors) and link targets removed."""
     if MARKUP.isdisjoint(source):

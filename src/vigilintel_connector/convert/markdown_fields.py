@@ -16,7 +16,7 @@ import ioc_fanger
 from vigilintel_connector import limits
 from vigilintel_connector.convert.inline import inline_parts, plain
 from vigilintel_connector.convert.sections import Section, fold
-from vigilintel_connector.memo import text_memo
+from vigilintel_connector.memo import memo
 from vigilintel_connector.normalise.observables import is_plausible_domain
 from vigilintel_connector.resolve import entities
 from vigilintel_connector.terms import HASH_BY_LENGTH
@@ -171,7 +171,7 @@ def _fangable(text: str) -> bool:
     )
 
 
-@text_memo(256, limits.FANG_MAX_TOKEN)  # an IoC line is read for its values, then its remarks
+@memo(256, limits.FANG_MAX_TOKEN)  # an IoC line is read for its values, then its remarks
 def fang(text: str) -> str:
     """``text`` refanged by ioc-fanger, within a bound. A line it can read in time is given to it
     whole; a longer one goes in chunks of whole tokens, and a token it cannot read in time is

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from vigilintel_connector.memo import text_memo
+from vigilintel_connector.memo import memo
 
 
 @dataclass
@@ -54,7 +54,7 @@ def _table_text(tables: list[Table]) -> Iterator[str]:
             yield " | ".join(row)
 
 
-@text_memo(2048, 1024)  # titles and field labels repeat from article to article
+@memo(2048, 1024)  # titles and field labels repeat from article to article
 def fold(text: str) -> str:
     """Lower case, without markup, accents or typographic apostrophes: for matching titles."""
     folded = text.replace("*", "").replace("_", " ").replace("\u2019", "'").strip().lower()

@@ -17,6 +17,7 @@ import pycti
 import stix2
 from stix2.canonicalization.Canonicalize import canonicalize
 
+from vigilintel_connector.memo import memo
 from vigilintel_connector.terms import HASH_LENGTHS
 
 AUTHOR_NAME = "VigilIntel"
@@ -137,7 +138,7 @@ def sdo_id(obj: dict[str, Any]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8192)
+@memo(8192, 1024)  # an indicator's pattern of 100 kB is computed, never kept
 def _recurring_id(entity: Any, *args: Any) -> str:
     """pycti's id of what recurs from day to day and within one (a country, an indicator,
     a relationship): its canonical JSON, in pure Python, is the costliest step of an id."""
@@ -157,7 +158,7 @@ _ID_BY_NAME = {
 _NAMED_IDS = frozenset({*_ID_BY_NAME, "identity", "attack-pattern"})
 
 
-@lru_cache(maxsize=8192)
+@memo(8192, 512)
 def _named_id(kind: str, name: str, identity_class: str | None, mitre_id: str | None) -> str:
     """Named entities recur day after day: their pycti id is computed once per process."""
     if kind == "identity":

@@ -14,7 +14,7 @@ import re
 
 from stix2patterns.validator import run_validator
 
-from vigilintel_connector.memo import text_memo
+from vigilintel_connector.memo import memo
 
 _STRING = r"'(?:[^'\\]|\\['\\])*'"
 _SIMPLE = re.compile(
@@ -28,6 +28,6 @@ def is_valid_pattern(pattern: str) -> bool:
     return _SIMPLE.fullmatch(pattern) is not None or _by_grammar(pattern)
 
 
-@text_memo(8192, 2048)  # a third of the other patterns come back
+@memo(8192, 2048)  # a third of the other patterns come back
 def _by_grammar(pattern: str) -> bool:
     return not run_validator(pattern, stix_version="2.1")

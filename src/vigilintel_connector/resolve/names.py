@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from vigilintel_connector.memo import text_memo
+from vigilintel_connector.memo import memo
 from vigilintel_connector.resolve.lexicon import (
     ELISION,
     GROUP_WORDS,
@@ -84,7 +84,7 @@ class Reading:
     countries: tuple[str, ...]  # ISO codes of the nationalities or countries it named
 
 
-@text_memo(4096, 256)
+@memo(4096, 256)
 def read_name(raw: str) -> Reading:
     """Names recur day after day, as entities and as aliases: each is read once per process."""
     words = raw.split()

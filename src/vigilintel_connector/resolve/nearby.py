@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from vigilintel_connector.memo import text_memo
+from vigilintel_connector.memo import memo
 from vigilintel_connector.resolve.lexicon import (
     ELISION,
     PERSON_WORDS,
@@ -41,7 +41,7 @@ class Words:
     where: dict[str, tuple[int, ...]]
 
 
-@text_memo(64, 32_768)  # the day's articles, read again for every name; a list per text
+@memo(64, 32_768)  # the day's articles, read again for every name; a list per text
 def words_of(text: str) -> Words:
     tokens: list[str] = []
     seen: dict[str, str] = {}  # a text repeats its words: each is folded once
@@ -61,7 +61,7 @@ def words_of(text: str) -> Words:
     return Words(tuple(tokens), {k: tuple(v) for k, v in where.items()})
 
 
-@text_memo(256, 32_768)
+@memo(256, 32_768)
 def _ascii_letters(text: str) -> str:
     """The text decomposed, lower-cased, without what is not ASCII: every ASCII word its
     folded words hold is in it (a quick test before cutting the text into words)."""
