@@ -19,6 +19,7 @@ from vigilintel_connector.convert.markdown_cmark import sections
 from vigilintel_connector.convert.markdown_tree import parse_pure
 from vigilintel_connector.log import StdLogger
 from vigilintel_connector.normalise import ids
+from vigilintel_connector.normalise import text as stix_text
 from vigilintel_connector.normalise.content import markdown_to_html
 from vigilintel_connector.pipeline import DayOptions, process_days
 from vigilintel_connector.resolve import mentions
@@ -269,6 +270,11 @@ def test_memos_of_texts_keep_short_texts_only():
         pattern = f"[url:value = 'http://{number}.example/{'a' * 100_000}']"
         assert recurring(pycti.Indicator, pattern) == pycti.Indicator.generate_id(pattern)
     assert recurring.cache_info().currsize == 0
+    stix_text._timestamp.cache_clear()
+    fallback = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for number in range(20):  # "created" values of a hostile STIX file
+        assert stix_text.timestamp(f"2026-01-0{number % 9 + 1}" + " " * 100_000, fallback)
+    assert stix_text._timestamp.cache_info().currsize == 0
 
 
 def test_downloads_stop_reading_ahead_while_unread_files_pile_up(monkeypatch):

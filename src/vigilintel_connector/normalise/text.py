@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
+
+from vigilintel_connector.memo import memo
 
 _LANGUAGE_MARKER = re.compile(
     r"^\s*(?:[-*]\s*)?(?:\*\*)?\[?(FR|EN)\]?\s*:?\s*(?:\*\*)?\s*:?\s*", re.IGNORECASE
@@ -19,7 +20,7 @@ def timestamp(value: object, fallback: dt.datetime) -> str:
     return _timestamp(None, fallback)
 
 
-@lru_cache(maxsize=4096)
+@memo(4096, 64)  # a timestamp is 20-odd characters; a longer value is not kept
 def _timestamp(value: str | None, fallback: dt.datetime) -> str:
     parsed = parse_time(value) or fallback
     return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
