@@ -28,6 +28,10 @@ def memo(maxsize: int, longest: int) -> Callable[[F], F]:
 
         @wraps(function)
         def remembered(*args: Any) -> Any:
+            if len(args) == 1:  # most memos: one text, measured without a loop
+                arg = args[0]
+                too_long = isinstance(arg, str) and len(arg) > longest
+                return function(arg) if too_long else cached(arg)
             size = 0
             for arg in args:
                 if isinstance(arg, str):

@@ -40,4 +40,5 @@ def is_empty(value: Any) -> bool:
 
 
 def without_empty(properties: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in properties.items() if not is_empty(value)}
+    # A true value is never empty: only the false ones (0, False too) need the full test.
+    return {key: value for key, value in properties.items() if value or not is_empty(value)}

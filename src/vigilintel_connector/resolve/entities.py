@@ -148,7 +148,7 @@ def _member(
     result: Resolution,
 ) -> Resolved | None:
     reading = read_name(name)
-    context, day = texts
+    context = texts[0]
     if reading.generic:
         result.dropped.append("generic-name")
         result.countries.extend(reading.countries)
@@ -159,20 +159,25 @@ def _member(
     if fixed is not None:
         fixed_kind = "intrusion-set" if _named_group(kind, reading.evidence) else fixed[0]
         return Resolved(fixed_kind, fixed[1], _aliases(aliases, fixed[1], None, result), True)
-    near = adjacent_evidence(reading.name, context) | type_words(remark)
-    if not near and not reading.evidence:
-        near = adjacent_evidence(reading.name, day)
+    # The words around the name are read only where a catalog cannot tell (a scan of texts).
+    near: frozenset[str] | None = None
     # Upstream's spelling is an alias when it is a name, not "X ransomware group".
     spellings = [name, *aliases] if name == reading.name else aliases
     product = bool(keys & lists.products) or _only_named_in(reading.name, lists.products)
-    if product and "malware" not in near | reading.evidence:
-        result.dropped.append("product-name")
-        return None
+    if product:
+        near = _near(reading, remark, texts)
+        if "malware" not in near | reading.evidence:
+            result.dropped.append("product-name")
+            return None
     dual = next((lists.dual_use[k] for k in keys if k in lists.dual_use), None)
     if dual is not None:
         return Resolved("tool", dual, _aliases(spellings, dual, None, result), True)
     entry = None
-    if not (keys & lists.common_words) or "malware" in near | reading.evidence:
+    if keys & lists.common_words and "malware" not in reading.evidence:
+        near = near if near is not None else _near(reading, remark, texts)
+        if "malware" in near:
+            entry = _catalog_entry(kind, name, reading)
+    else:
         entry = _catalog_entry(kind, name, reading)
     if entry is None and product:  # "le malware Mach-O": a format, whatever the words say
         result.dropped.append("product-name")
@@ -182,11 +187,24 @@ def _member(
         canonical = reading.name if entry.name.islower() and not name.islower() else entry.name
         kept = _aliases(spellings, canonical, entry, result)
         return Resolved(entity_kind, canonical, kept, True)
+    near = near if near is not None else _near(reading, remark, texts)
     entity_kind, individual = _kind_by_evidence(kind, reading, near, context)
     shown = reading.shown
     if entity_kind == "campaign" and _OPERATION.match(name):
         shown = "Operation " + _OPERATION.sub("", name).strip()
     return Resolved(entity_kind, shown, _aliases(spellings, shown, None, result), False, individual)
+
+
+def _near(
+    reading: Reading, remark: str, texts: tuple[Sequence[str], Sequence[str]]
+) -> frozenset[str]:
+    """What the words next to the name say it is: in its own texts and remark, else, when
+    neither they nor its own words say anything, in the day's other articles."""
+    context, day = texts
+    near = adjacent_evidence(reading.name, context) | type_words(remark)
+    if not near and not reading.evidence:
+        near = adjacent_evidence(reading.name, day)
+    return near
 
 
 def _only_named_in(name: str, names: frozenset[str]) -> bool:

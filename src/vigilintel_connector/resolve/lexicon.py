@@ -146,6 +146,7 @@ PERSON_WORDS = frozenset(
 
 TOKEN = re.compile(r"[^\W_][\w$.'\u2019&-]*", re.UNICODE)
 ELISION = re.compile(r"^[ld]['\u2019]")
+_APOSTROPHES = ("'", "\u2019")
 
 
 def fold(text: str) -> str:
@@ -153,6 +154,15 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def word_of(token: str) -> str:
+    """A ``TOKEN`` as the words around names are compared: folded, without an elided article
+    ("l'", "d'": what ``ELISION`` removes, tested without the regex engine) nor final dots."""
+    word = fold(token)
+    if word[1:2] in _APOSTROPHES and word[:1] in ("l", "d"):
+        word = word[2:]
+    return word.rstrip(".")
 
 
 def evidence_of(word: str) -> str | None:

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 from vigilintel_connector.memo import memo
 from vigilintel_connector.resolve.lexicon import (
-    ELISION,
     PERSON_WORDS,
     STOPWORDS,
     TOKEN,
     evidence_of,
-    fold,
+    word_of,
 )
 from vigilintel_connector.resolve.names import group_scheme, looks_like_a_person
 
@@ -51,7 +50,7 @@ def words_of(text: str) -> Words:
             continue
         word = seen.get(piece)
         if word is None:
-            word = seen[piece] = ELISION.sub("", fold(piece)).rstrip(".")
+            word = seen[piece] = word_of(piece)
         tokens.append(word)
         if piece[-1] == ".":
             tokens.append(_END)  # "… armés par TeamPCP. Le ver …": two sentences
@@ -70,7 +69,7 @@ def _ascii_letters(text: str) -> str:
 
 def _occurrences(name: str, texts: Iterable[str], limit: int) -> Iterator[tuple[Words, int, int]]:
     """(words, start, end) of each occurrence of ``name``, at most ``limit`` per text."""
-    wanted = tuple(ELISION.sub("", fold(t)).rstrip(".") for t in TOKEN.findall(name))
+    wanted = tuple(map(word_of, TOKEN.findall(name)))
     if not wanted:
         return
     quick = wanted[0].isascii()
