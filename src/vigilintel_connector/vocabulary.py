@@ -74,8 +74,11 @@ _SPACES = re.compile(r"\s+")
 
 def is_placeholder_name(name: object) -> bool:
     """True for names that identify nothing (``Unknown``, ``N/A (…)``, ``CVE-UNKNOWN``…)."""
-    if not isinstance(name, str):
-        return True
+    return not isinstance(name, str) or _is_placeholder_text(name)
+
+
+@memo(4096, 256)  # names recur within a day and from day to day
+def _is_placeholder_text(name: str) -> bool:
     folded = _SPACES.sub(" ", name).strip().strip("\"'").lower()
     return (
         folded in _PLACEHOLDERS

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
+from vigilintel_connector.memo import memo
 from vigilintel_connector.terms import HASH_LENGTHS, hash_algorithm
 
 _REFANG = [
@@ -158,6 +159,7 @@ def _psl() -> PublicSuffixList:
     return PublicSuffixList(accept_encoded_idn=False)
 
 
+@memo(2048, 512)  # a value is read as an observable, then in its indicator's pattern
 def refang(value: str) -> str:
     for pattern, replacement in _REFANG:
         value = pattern.sub(replacement, value)

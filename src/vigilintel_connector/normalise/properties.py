@@ -23,6 +23,7 @@ _PIPELINE_LABELS = frozenset(
 _SEVERITIES = frozenset({"CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE"})
 _URL_SEPARATORS = re.compile(r"[\s,;|]+(?=https?://)")
 _TIMESTAMPS = ("first_seen", "last_seen", "valid_from", "start_time", "stop_time")
+_REF_FIELDS = ("url", "external_id", "description")  # STIX needs one of them
 _HTTP_URL = re.compile(r"https?://[^\s/]+")
 
 
@@ -151,7 +152,8 @@ def clean_refs(refs: object, ctx: DayContext) -> list[dict[str, Any]]:
         if cve_id is not None and not CVE.fullmatch(str(cve_id)):
             del ref["external_id"]
             ctx.changed("non-cve-external-id")
-        if all(is_empty(ref.get(k)) for k in ("url", "external_id", "description")):
+        present = ref.get("url") or ref.get("external_id") or ref.get("description")
+        if not present and all(is_empty(ref.get(k)) for k in _REF_FIELDS):
             ctx.changed("empty-external-reference")  # STIX needs one of the three
             continue
         cleaned.append(ref)

@@ -40,6 +40,7 @@ _TYPE_SUFFIX = re.compile(
     r"\s+(?:stealer|ransomware|rat|loader|botnet|backdoor|wiper|trojan|malware)$", re.I
 )
 _CODE = re.compile(r"\s+-\s+[GS]\d{4}$")
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
 _QUALIFIER = re.compile(r"\s+\([^)]*\)$")  # malpedia's "Clop (ELF)", "(Windows)"…
 
 
@@ -57,7 +58,10 @@ class Entry:
 def key(name: str) -> str:
     """The lookup key of a name: letters and digits only, lower case ("Lumma Stealer" and
     "LummaStealer" meet)."""
-    return "".join(c for c in name.lower() if c.isalnum())
+    lowered = name.lower()
+    if lowered.isascii():  # most names: the ASCII letters and digits are all it can hold
+        return _NOT_ASCII_ALNUM.sub("", lowered)
+    return "".join(c for c in lowered if c.isalnum())
 
 
 def _entries(clusters: tuple[tuple[str, str], ...]) -> list[Entry]:
