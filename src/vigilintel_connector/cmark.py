@@ -140,17 +140,19 @@ def _kind(node: object) -> str:
     return name
 
 
+# The walk's entry points, looked up once: a tree has hundreds of blocks, each read by calls
+# into the library (a NULL node is false).
+_FIRST_CHILD, _NEXT = _lib.cmark_node_first_child, _lib.cmark_node_next
+_START_LINE, _START_COLUMN = _lib.cmark_node_get_start_line, _lib.cmark_node_get_start_column
+_END_LINE = _lib.cmark_node_get_end_line
+
+
 def _children(parent: object) -> list[Block]:
     found: list[Block] = []
-    node = _lib.cmark_node_first_child(parent)
-    while node != _ffi.NULL:
+    node = _FIRST_CHILD(parent)
+    while node:
         kind = _kind(node)
-        block = Block(
-            kind,
-            _lib.cmark_node_get_start_line(node),
-            _lib.cmark_node_get_start_column(node),
-            _lib.cmark_node_get_end_line(node),
-        )
+        block = Block(kind, _START_LINE(node), _START_COLUMN(node), _END_LINE(node))
         if kind == "heading":
             block.level = _lib.cmark_node_get_heading_level(node)
         elif kind == "code_block":
@@ -160,5 +162,5 @@ def _children(parent: object) -> list[Block]:
         if kind not in _LEAVES:
             block.children = _children(node)
         found.append(block)
-        node = _lib.cmark_node_next(node)
+        node = _NEXT(node)
     return found
