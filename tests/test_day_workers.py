@@ -16,11 +16,13 @@ import pytest
 
 from vigilintel_connector import day_workers
 from vigilintel_connector.day_workers import start_workers
+from vigilintel_connector.digests import process_digests
 from vigilintel_connector.jobs.build import build_upstream, day_options
 from vigilintel_connector.log import StdLogger
 from vigilintel_connector.outcome import DayOutcome
 from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import load_settings
+from vigilintel_connector.source.periods import periods_between
 
 FIRST, LAST = dt.date(2026, 1, 24), dt.date(2026, 2, 12)
 DAYS = [FIRST + dt.timedelta(days=i) for i in range((LAST - FIRST).days + 1)]
@@ -91,6 +93,46 @@ def test_a_worker_killed_mid_run_costs_its_days_not_the_run(sample_dir, monkeypa
     for day, result in results.items():  # the others, converted here once it was gone
         if result not in failed:
             assert (result.outcome, result.message) == (alone[day].outcome, alone[day].message)
+
+
+def _digests(sample_dir: Path, monkeypatch, workers=None, kill=False):
+    monkeypatch.setenv("VIGILINTEL_SOURCE", str(sample_dir))
+    settings = load_settings()
+    upstream = build_upstream(settings, StdLogger(level="critical"))
+    first, last = dt.date(2026, 4, 1), dt.date(2026, 8, 8)
+    periods = periods_between(first, last, ("weekly", "monthly"))
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    listing = upstream.list_files(days, probe_periods=periods)
+    wanted = [(p, files) for p in periods if (files := listing.for_period(p))]
+    found = {}
+    for period, result in process_digests(
+        wanted, upstream.fetch, day_options(settings), dt.date(2026, 8, 9), 3, workers
+    ):
+        if kill and not found:
+            os.kill(workers._processes[0].pid, signal.SIGKILL)
+        found[period.key] = result
+    return found
+
+
+def test_digests_are_converted_by_the_workers_as_by_one_process(sample_dir, monkeypatch, forkable):
+    """The export's digests go to the workers too: the same bundles, in period order; a worker
+    killed on the way costs at most the digest it held."""
+    alone = _digests(sample_dir, monkeypatch)
+    assert sum(r.outcome is DayOutcome.IMPORTED for r in alone.values()) == 5
+    for kill in (False, True):
+        workers = start_workers(2, StdLogger(level="critical"))
+        assert workers is not None
+        try:
+            forked = _digests(sample_dir, monkeypatch, workers, kill)
+        finally:
+            workers.close()
+        assert list(forked) == list(alone)
+        failed = [k for k, r in forked.items() if r.outcome is DayOutcome.ERROR]
+        assert len(failed) <= (1 if kill else 0)
+        for key, result in alone.items():
+            if key not in failed:
+                assert forked[key].message == result.message
+                assert forked[key].output.payload == result.output.payload
 
 
 def test_no_worker_is_forked_from_a_threaded_process_or_for_one_worker(two_cores):

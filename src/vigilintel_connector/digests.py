@@ -9,7 +9,8 @@ connector share this, as they share ``pipeline`` for days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +18,12 @@ from vigilintel_connector.convert.digest import (
     digest_json_contribution,
     digest_markdown_contribution,
 )
+from vigilintel_connector.day_workers import DayWorkers, Pending, WorkerLost
 from vigilintel_connector.log import Logger
 from vigilintel_connector.normalise.result import Contribution, NoContent
 from vigilintel_connector.normalise.stix import ReportFrame, normalise_contributions
 from vigilintel_connector.outcome import DayOutcome, DayResult
-from vigilintel_connector.pipeline import DayOptions, read_files
+from vigilintel_connector.pipeline import DayOptions, read_files, read_from
 from vigilintel_connector.select.recognise import Kind
 from vigilintel_connector.source.documents import DocumentError
 from vigilintel_connector.source.http import FetchError
@@ -154,6 +156,61 @@ def process_digest(
         DayOutcome.IMPORTED, message, format=parts[0].artefact, output=output,
         artefacts=[p.artefact for p in parts], **common,
     )  # fmt: skip
+
+
+def process_digests(
+    wanted: list[tuple[Period, list[ListedDigest]]],
+    fetch: Fetch,
+    opts: DayOptions,
+    today: dt.date,
+    grace_days: int,
+    workers: DayWorkers | None = None,
+) -> Iterator[tuple[Period, DayResult]]:
+    """Each period's digest (rolling: a snapshot, as ``process_digest``), in order. With
+    ``workers`` this process reads the files and the workers convert, one digest each and one
+    more waiting, as for days; a worker that ends leaves the rest to this process."""
+    pending: deque[tuple[Period, Pending | DayResult]] = deque()
+    for period, files in wanted:
+        contents: dict[str, bytes | Exception] = {}
+        for listed in files:
+            try:
+                contents[listed.file.path] = fetch(listed.file.path)
+            except Exception as exc:  # raised again where the digest reads it
+                contents[listed.file.path] = exc
+        task = (period, files, contents, opts, today, grace_days)
+        answer: Pending | DayResult | None = None
+        if workers is not None:
+            try:
+                answer = workers.submit(_digest_read, *task)
+            except WorkerLost:
+                workers = None
+        pending.append((period, answer if answer is not None else _digest_read(*task)))
+        if len(pending) > (workers.count if workers else 0):
+            yield _answer(*pending.popleft())
+    while pending:
+        yield _answer(*pending.popleft())
+
+
+def _digest_read(
+    period: Period,
+    files: list[ListedDigest],
+    contents: dict[str, bytes | Exception],
+    opts: DayOptions,
+    today: dt.date,
+    grace_days: int,
+) -> DayResult:
+    fetch = read_from(contents)
+    return process_digest(period, files, fetch, opts, today, grace_days, rolling=True).serialised()
+
+
+def _answer(period: Period, pending: Pending | DayResult) -> tuple[Period, DayResult]:
+    if isinstance(pending, DayResult):
+        return period, pending
+    try:
+        return period, pending.result()
+    except Exception as exc:  # a worker process that ended (killed for memory, say)
+        message = f"internal error: {exc!r}"
+        return period, DayResult(period.end, DayOutcome.ERROR, message, period=period)
 
 
 def log_digest(logger: Logger, result: DayResult) -> None:

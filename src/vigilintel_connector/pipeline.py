@@ -285,6 +285,11 @@ def _convert_read(
     day: dt.date, files: list[ListedFile], contents: dict[str, bytes | Exception], opts: DayOptions
 ) -> DayResult:
     """A day from the files already read for it (in a worker process: the parent reads)."""
+    return _convert_day(day, files, read_from(contents), opts).serialised()
+
+
+def read_from(contents: dict[str, bytes | Exception]) -> Fetch:
+    """A fetch that answers from files already read (or raises why one could not be)."""
 
     def fetch(path: str) -> bytes:
         found = contents[path]
@@ -292,7 +297,7 @@ def _convert_read(
             raise found
         return found
 
-    return _convert_day(day, files, fetch, opts).serialised()
+    return fetch
 
 
 def _taken(files: ReadAhead, listed: list[ListedFile]) -> dict[str, bytes | Exception]:

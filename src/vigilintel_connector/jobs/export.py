@@ -19,7 +19,7 @@ from pathlib import Path
 from vigilintel_connector.clock import now_utc
 from vigilintel_connector.day_workers import DayWorkers, start_workers
 from vigilintel_connector.deliver.export import OutputError, write_day, write_summary
-from vigilintel_connector.digests import log_digest, process_digest
+from vigilintel_connector.digests import log_digest, process_digests
 from vigilintel_connector.jobs.build import (
     ExitCode,
     Stopped,
@@ -227,7 +227,7 @@ def _export(
                     results.append(_released(result))
                 console.day(result)
             console.flush()
-            _digests(settings, listing, periods, upstream.fetch, out, logger, digests)
+            _digests(settings, listing, periods, upstream.fetch, out, logger, digests, workers)
             summary()
     except OutputError as exc:
         console.flush()
@@ -259,19 +259,16 @@ def _digests(
     out: Path,
     logger: Logger,
     results: list[DayResult],
+    workers: DayWorkers | None,
 ) -> None:
     """The digests of the range's periods that upstream published, as they are today (a
     snapshot: a digest not final yet is written too, and its message says so), each added to
     ``results`` as it is written."""
-    today = now_utc().date()
-    for period in periods:
-        files = listing.for_period(period)
-        if not files:
-            continue
-        result = process_digest(
-            period, files, fetch, day_options(settings), today,
-            settings.vigilintel.missing_grace_days, rolling=True,
-        )  # fmt: skip
+    wanted = [(period, files) for period in periods if (files := listing.for_period(period))]
+    for period, result in process_digests(
+        wanted, fetch, day_options(settings), now_utc().date(),
+        settings.vigilintel.missing_grace_days, workers,
+    ):  # fmt: skip
         log_digest(logger, result)
         released = _released(result)
         with signals_held():
