@@ -15,7 +15,7 @@ from tests.support.runs import export
 from tests.support.stix_checks import referenced_ids
 from tests.test_importer import RecordingSender, at, make_importer
 from vigilintel_connector.convert.markdown_fields import boolean
-from vigilintel_connector.digests import process_digest
+from vigilintel_connector.digests import process_digest, process_digests
 from vigilintel_connector.pipeline import DayOptions
 from vigilintel_connector.select.candidates import ARTEFACTS
 from vigilintel_connector.source.periods import Period, parse_digest_path, periods_between
@@ -132,6 +132,25 @@ def _digest(sample: Path, key: str, today: str, rolling: bool = False) -> object
     opts = DayOptions(("fr",), ARTEFACTS)
     date = dt.date.fromisoformat(today)
     return process_digest(period, files, upstream.fetch, opts, date, 3, rolling=rolling)
+
+
+def test_a_bug_on_one_digest_costs_that_digest_only(sample_dir):
+    """A digest whose reading fails unexpectedly is an error of its own; the next is built."""
+    upstream = DirectoryUpstream(sample_dir, 1 << 30)
+    periods = [parse_digest_path(f"2026/0{m}/2026-0{m}-report.md").period for m in (4, 5)]
+    listing = upstream.list_files([p.end for p in periods], probe_periods=periods)
+    wanted = [(p, listing.for_period(p)) for p in periods]
+
+    def fetch(path: str) -> bytes:
+        if path.startswith("2026/04/"):
+            raise RuntimeError("a bug")
+        return upstream.fetch(path)
+
+    opts = DayOptions(("fr",), ARTEFACTS)
+    found = dict(process_digests(wanted, fetch, opts, dt.date(2026, 8, 9), 3))
+    april, may = (found[p] for p in periods)
+    assert april.outcome == "error" and "internal error" in april.message
+    assert may.outcome == "imported"
 
 
 def test_a_period_in_progress_or_not_final_is_not_sent(sample_copy):

@@ -199,8 +199,14 @@ def _digest_read(
     today: dt.date,
     grace_days: int,
 ) -> DayResult:
+    """``process_digest`` from files already read, where a bug on one digest's data is an error
+    of that digest only (as ``pipeline`` does for a day)."""
     fetch = read_from(contents)
-    return process_digest(period, files, fetch, opts, today, grace_days, rolling=True).serialised()
+    try:
+        result = process_digest(period, files, fetch, opts, today, grace_days, rolling=True)
+    except Exception as exc:
+        return DayResult(period.end, DayOutcome.ERROR, f"internal error: {exc!r}", period=period)
+    return result.serialised()
 
 
 def _answer(period: Period, pending: Pending | DayResult) -> tuple[Period, DayResult]:
