@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from vigilintel_connector.resolve import index
 from vigilintel_connector.resolve.curated import curated
@@ -159,25 +160,22 @@ def _member(
     if fixed is not None:
         fixed_kind = "intrusion-set" if _named_group(kind, reading.evidence) else fixed[0]
         return Resolved(fixed_kind, fixed[1], _aliases(aliases, fixed[1], None, result), True)
-    # The words around the name are read only where a catalog cannot tell (a scan of texts).
-    near: frozenset[str] | None = None
+
+    @cache
+    def near() -> frozenset[str]:  # a scan of texts: only where a catalog cannot tell
+        return _near(reading, remark, texts)
+
     # Upstream's spelling is an alias when it is a name, not "X ransomware group".
     spellings = [name, *aliases] if name == reading.name else aliases
     product = bool(keys & lists.products) or _only_named_in(reading.name, lists.products)
-    if product:
-        near = _near(reading, remark, texts)
-        if "malware" not in near | reading.evidence:
-            result.dropped.append("product-name")
-            return None
+    if product and "malware" not in near() | reading.evidence:
+        result.dropped.append("product-name")
+        return None
     dual = next((lists.dual_use[k] for k in keys if k in lists.dual_use), None)
     if dual is not None:
         return Resolved("tool", dual, _aliases(spellings, dual, None, result), True)
     entry = None
-    if keys & lists.common_words and "malware" not in reading.evidence:
-        near = near if near is not None else _near(reading, remark, texts)
-        if "malware" in near:
-            entry = _catalog_entry(kind, name, reading)
-    else:
+    if not (keys & lists.common_words) or "malware" in near() | reading.evidence:
         entry = _catalog_entry(kind, name, reading)
     if entry is None and product:  # "le malware Mach-O": a format, whatever the words say
         result.dropped.append("product-name")
@@ -187,8 +185,7 @@ def _member(
         canonical = reading.name if entry.name.islower() and not name.islower() else entry.name
         kept = _aliases(spellings, canonical, entry, result)
         return Resolved(entity_kind, canonical, kept, True)
-    near = near if near is not None else _near(reading, remark, texts)
-    entity_kind, individual = _kind_by_evidence(kind, reading, near, context)
+    entity_kind, individual = _kind_by_evidence(kind, reading, near(), context)
     shown = reading.shown
     if entity_kind == "campaign" and _OPERATION.match(name):
         shown = "Operation " + _OPERATION.sub("", name).strip()
