@@ -6,9 +6,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from stix2.canonicalization.Canonicalize import canonicalize
 
 from vigilintel_connector.convert.markdown_cmark import sections
-from vigilintel_connector.normalise import observables
+from vigilintel_connector.normalise import ids, observables
 from vigilintel_connector.resolve import entities, index, lexicon
 from vigilintel_connector.terms import without_empty
 from vigilintel_connector.vocabulary import _is_placeholder_text, is_placeholder_name
@@ -39,6 +40,22 @@ def test_words_lose_their_elided_article_as_the_elision_pattern_removes_it():
     for token in [*_drawn(pieces, 20_000, 6), "l'Europe", "D\u2019Ivoire", "l'", "lqu'x"]:
         expected = lexicon.ELISION.sub("", lexicon.fold(token)).rstrip(".")
         assert lexicon.word_of(token) == expected, repr(token)
+
+
+def test_observable_ids_hash_the_canonical_json_stix2_writes():
+    """An observable's id is the UUIDv5 of its RFC 8785 JSON. Texts under ASCII keys take the
+    standard library's sorted JSON; control characters, quotes, backslashes, characters beyond
+    the BMP and the line separators must be written as stix2 writes them. Numbers, lists and
+    non-ASCII keys keep stix2's encoder."""
+    beyond = ["é", "\u2028", "\u2029", "\ufeff", "😀", "\U0010ffff"]
+    alphabet = [chr(i) for i in range(0x80)] + beyond
+    values = _drawn(alphabet, 5_000, 10)
+    keys = ["value", "name", "SHA-256", "MD5", "path", "key", "cpe", "account_login"]
+    shapes = [{_DRAWN.choice(keys): v, _DRAWN.choice(keys): _DRAWN.choice(values)} for v in values]
+    shapes += [{"hashes": {"SHA-256": v, "MD5": v[::-1]}, "name": v} for v in values[:500]]
+    shapes += [{"number": 64512}, {"value": 1.5}, {"values": [{"name": "a"}]}, {"clé": "x"}]
+    for data in shapes:
+        assert ids.canonical_json(data) == canonicalize(data, utf8=False), repr(data)
 
 
 def test_empty_properties_are_dropped_and_false_values_kept():
