@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from vigilintel_connector.jobs.build import http_policy
 from vigilintel_connector.log import StdLogger
 from vigilintel_connector.settings import Settings
@@ -26,6 +28,20 @@ def test_directory_listing_computes_the_same_blob_shas_as_github(sample_dir):
     assert len(listing.files) > 60
     for listed in listing.files:
         assert listed.sha == github[listed.file.path]
+
+
+def test_a_listing_without_blob_shas_lists_the_same_files_without_reading_them(
+    sample_dir, monkeypatch
+):
+    """The export reads no SHA: its listing of a local copy does not read every file twice."""
+    days = {dt.date(2025, 11, 1) + dt.timedelta(days=i) for i in range(300)}
+    upstream = DirectoryUpstream(sample_dir, 1 << 30)
+    full = upstream.list_files(days)
+    monkeypatch.setattr(DirectoryUpstream, "_sha", lambda *_: pytest.fail("a file was read"))
+    bare = upstream.list_files(days, blob_shas=False)
+    assert [f.file for f in bare.files] == [f.file for f in full.files]
+    assert [d.file for d in bare.digests] == [d.file for d in full.digests]
+    assert {f.sha for f in bare.files} == {None}
 
 
 def test_every_sample_file_hashes_to_its_listed_sha(sample_dir):

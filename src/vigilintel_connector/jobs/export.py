@@ -202,7 +202,7 @@ def _export(
     print(f"exporting {since} … {until} from {upstream.description} to {out}", file=sys.stderr)
     periods = periods_between(since, until, settings.vigilintel.digest_kinds)
     try:
-        listing = upstream.list_files(days, probe_periods=periods)
+        listing = upstream.list_files(days, probe_periods=periods, blob_shas=False)
     except SourceUnreachable as exc:
         print(
             f"error: source unreachable: {exc}. Check the network access to GitHub, or set "

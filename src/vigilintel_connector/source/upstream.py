@@ -38,7 +38,7 @@ class SourceUnreachable(Exception):
 @dataclass(frozen=True, slots=True)
 class ListedFile:
     file: DailyFile
-    sha: str | None  # git blob SHA; None when only probed
+    sha: str | None  # git blob SHA; None when only probed, or when not asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +139,12 @@ class Upstream(Protocol):
         days: Iterable[dt.date],
         probe_days: Iterable[dt.date] | None = None,
         probe_periods: Iterable[Period] = (),
-    ) -> Listing: ...
+        blob_shas: bool = True,
+    ) -> Listing:
+        """The files of ``days`` and the digests of ``probe_periods``. ``blob_shas=False``: a
+        listing whose SHAs nobody reads (the export's) may leave them out, where they would
+        cost reading every file once more (a local copy)."""
+        ...
 
     def fetch(self, path: str) -> bytes: ...
 
@@ -157,6 +162,7 @@ class DirectoryUpstream:
         days: Iterable[dt.date],
         probe_days: Iterable[dt.date] | None = None,
         probe_periods: Iterable[Period] = (),
+        blob_shas: bool = True,
     ) -> Listing:
         wanted = set(days)
         entries: list[tuple[str, str | None]] = []
@@ -171,7 +177,7 @@ class DirectoryUpstream:
                 daily = parse_daily_path(path)
                 if (daily is None or daily.day not in wanted) and parse_digest_path(path) is None:
                     continue  # not read: only what is listed needs its SHA
-                entries.append((path, self._sha(Path(entry.path))))
+                entries.append((path, self._sha(Path(entry.path)) if blob_shas else None))
         return Listing.of(entries).within(wanted)
 
     def _sha(self, file: Path) -> str:
@@ -237,6 +243,7 @@ class HttpUpstream:
         days: Iterable[dt.date],
         probe_days: Iterable[dt.date] | None = None,
         probe_periods: Iterable[Period] = (),
+        blob_shas: bool = True,
     ) -> Listing:
         """One listing request for every day and digest; without it, HEAD-probe the known names
         of ``probe_days`` (default: every day) and ``probe_periods`` only, since probing costs
