@@ -210,6 +210,30 @@ def test_planted_properties_nan_and_look_alike_authors_never_reach_the_bundle(so
     assert_neighbour_imports(outcome)
 
 
+def test_lone_surrogate_escapes_are_read_as_replacement_characters(source, tmp_path):
+    """``"\\ud800"`` alone is valid JSON that no UTF-8 writer takes: one in a name or a text
+    stopped the whole export. It reads as U+FFFD, said in the day's warnings."""
+    bundle = json.loads((source / STIX).read_text(encoding="utf-8"))
+    note = next(o for o in bundle["objects"] if o["type"] == "note")
+    lone = "Lone \ud800 and \udfff in the middle, a pair \U0001f600 kept. "
+    note["content"] = lone + note["content"]
+    (source / STIX).write_text(json.dumps(bundle), encoding="utf-8")  # ASCII, escapes
+    assert "\\ud800" in (source / STIX).read_text(encoding="utf-8")
+    report = (source / REPORT_JSON).read_text(encoding="utf-8")
+    (source / REPORT_JSON).write_text(report.replace('"fr": "', '"fr": "\\udc00 ', 1))
+
+    outcome = run(source, tmp_path)
+    victim = outcome.day(VICTIM)
+    assert victim["status"] == "imported", victim
+    assert victim["artefacts"] == ["stix", "json", "markdown"]
+    raw = (outcome.out / f"{VICTIM}.json").read_bytes().decode("utf-8")  # strict UTF-8
+    assert "Lone \ufffd and \ufffd in the middle, a pair \U0001f600 kept" in raw
+    warned = [w for w in victim["warnings"] if "surrogates" in w]
+    assert [w.split(":")[0] for w in warned] == [STIX, REPORT_JSON], victim["warnings"]
+    assert "2 lone UTF-16 surrogates" in warned[0]
+    assert_neighbour_imports(outcome)
+
+
 def test_the_content_tab_loads_nothing_and_links_nowhere_inside_the_platform(source, tmp_path):
     append_markdown(
         source,

@@ -7,6 +7,9 @@ import re
 from typing import Any
 
 _FENCE = re.compile(rb"\A\s*```[A-Za-z]*\s*\n(.*?)\n\s*```\s*\Z", re.DOTALL)
+# In UTF-8 bytes, a surrogate can only come from an escape; the parser decodes it even alone.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DocumentError(Exception):
@@ -46,7 +49,40 @@ def parse_json_document(content: bytes, path: str, notes: list[str] | None = Non
         raise DocumentError(f"{path}: invalid JSON ({exc})") from None
     if not_numbers and notes is not None:
         notes.append(f"{path}: {len(not_numbers)} NaN or Infinity values, not JSON, read as null")
+    if _SURROGATE_ESCAPE.search(content) or json.detect_encoding(content) != "utf-8":
+        document, replaced = _without_surrogates(document)
+        if replaced and notes is not None:
+            notes.append(f"{path}: {replaced} lone UTF-16 surrogates, not text, read as U+FFFD")
     return document
+
+
+def _without_surrogates(document: Any) -> tuple[Any, int]:
+    """``document`` with every lone surrogate (``"\\ud800"`` alone is valid JSON, yet no
+    UTF-8 writer takes it: one would stop the day's output) replaced by U+FFFD, and how many.
+    Iterative: a document as deep as the parser accepts is walked without recursion."""
+    replaced = 0
+
+    def clean(value: Any) -> Any:
+        nonlocal replaced
+        if isinstance(value, str):
+            fixed, count = _SURROGATE.subn("\ufffd", value)
+            replaced += count
+            return fixed
+        return value
+
+    root = [document]
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = [(clean(k), clean(v)) for k, v in node.items()]
+            node.clear()
+            node.update(items)
+            stack.extend(v for _, v in items if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            node[:] = [clean(v) for v in node]
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return root[0], replaced
 
 
 def strict_json(document: Any, **options: Any) -> str:
