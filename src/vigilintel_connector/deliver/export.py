@@ -48,7 +48,7 @@ def write_day(out_dir: Path, result: DayResult) -> None:
         target = out_dir / "digests" / f"{result.period.key}.json"
     else:
         target = out_dir / f"{result.day.isoformat()}.json"
-    _write_atomically(target, payload.encode())
+    _write_atomically(target, payload)
 
 
 def digests_of(results: Iterable[DayResult]) -> list[dict[str, Any]]:

@@ -66,7 +66,7 @@ class HelperSender:
             raise DeliveryError(f"the platform refused to open a work: {exc}") from exc
         try:
             chunks = self.helper.send_stix2_bundle(
-                output.payload,
+                output.payload.decode("utf-8"),
                 work_id=work_id,
                 cleanup_inconsistent_bundle=True,
             )

@@ -71,12 +71,15 @@ class Contribution:
 class DayBundle:
     """A day's bundle, ready to send, and the tally of what the way there removed or changed;
     ``provenance`` counts the emitted objects by the artefacts that named them. ``payload`` is
-    the bundle as strict JSON, serialised once for every way out (export file, platform)."""
+    the bundle as strict JSON in UTF-8, serialised once for every way out (export file,
+    platform). Bytes, not text: a worker process hands them back, and an export writes them,
+    as they are (a text is encoded to be sent and decoded again on arrival, then encoded
+    again to be written: a second of the whole history's export, in the main process)."""
 
     bundle: dict[str, Any]
     tally: Tally = field(default_factory=Tally)
     provenance: Counter[str] = field(default_factory=Counter)
-    payload: str = ""
+    payload: bytes = b""
     fallback_language: str | None = None  # "fr" when French stands in for the language asked
     count: int | None = None  # the objects a released bundle held
 
@@ -89,7 +92,7 @@ class DayBundle:
     def released(self) -> DayBundle:
         """This bundle's record once written or sent: its counts, not its objects (a range of
         days then costs a record per day, not a bundle per day)."""
-        return replace(self, bundle={}, payload="", count=self.object_count)
+        return replace(self, bundle={}, payload=b"", count=self.object_count)
 
     @property
     def object_count(self) -> int:

@@ -147,7 +147,7 @@ def normalise_contributions(
     try:
         # Compact: with ``indent`` the json module falls back to its pure-Python encoder. A
         # bundle is a tree built here: no need to track every container for cycles (a fifth).
-        payload = strict_json(bundle, separators=(",", ":"), check_circular=False)
+        payload = strict_json(bundle, separators=(",", ":"), check_circular=False).encode()
     except ValueError as exc:  # never recorded as imported with a bundle no parser reads
         raise DocumentError(f"{frame.name}: the bundle is not strict JSON ({exc})") from None
     provenance = Counter("+".join(sorted(ctx.origins[oid])) for oid in emitted)
