@@ -108,3 +108,23 @@ _READ_OTHERWISE = ["# T\n\n\tcode", "A\x0bB", "A\x0cB", "- a\n  ```\n  x\n  ```"
 @pytest.mark.parametrize("text", _READ_OTHERWISE)
 def test_documents_the_c_parser_would_read_otherwise_are_left_to_the_reference_parser(text):
     assert sections(text) is None
+
+
+def test_each_catalog_file_is_read_once_for_the_tables_and_the_claims(monkeypatch):
+    """The main process loads the catalogs before any day: a cluster file parsed once serves
+    both the name tables and the claims of every name."""
+    read: list[str] = []
+    original = index.galaxy
+
+    def counted(name: str) -> list[dict]:
+        read.append(name)
+        return original(name)
+
+    monkeypatch.setattr(index, "galaxy", counted)
+    for cached in (index._cluster, index.table, index._claims):
+        cached.cache_clear()
+    for clusters in (index.GROUPS, index.FAMILIES, index.MITRE_TOOLS, index.GENERIC_TOOLS):
+        index.table(clusters)
+    assert index.entries_named("Emotet")
+    assert read and len(read) == len(set(read)), read
+    assert index.lookup("LockBit", (index.FAMILIES,)).name == "LockBit"

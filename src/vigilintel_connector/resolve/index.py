@@ -65,15 +65,21 @@ def key(name: str) -> str:
 
 
 def _entries(clusters: tuple[tuple[str, str], ...]) -> list[Entry]:
+    return [entry for cluster, kind in clusters for entry in _cluster(cluster, kind)]
+
+
+@lru_cache(maxsize=32)
+def _cluster(cluster: str, kind: str) -> tuple[Entry, ...]:
+    """One cluster file's entries, read once: the tables and the claims both need them (the
+    JSON files are most of the catalogs' load, which the main process does before any day)."""
     found = []
-    for cluster, kind in clusters:
-        for value in galaxy(cluster):
-            name = _QUALIFIER.sub("", _CODE.sub("", str(value["value"]))).strip()
-            synonyms = tuple(
-                s for s in (value.get("meta") or {}).get("synonyms") or [] if isinstance(s, str)
-            )
-            found.append(Entry(name, kind, synonyms, cluster))
-    return found
+    for value in galaxy(cluster):
+        name = _QUALIFIER.sub("", _CODE.sub("", str(value["value"]))).strip()
+        synonyms = tuple(
+            s for s in (value.get("meta") or {}).get("synonyms") or [] if isinstance(s, str)
+        )
+        found.append(Entry(name, kind, synonyms, cluster))
+    return tuple(found)
 
 
 @lru_cache(maxsize=16)
