@@ -236,7 +236,7 @@ def bench_delivery(export_dir: Path, work: Path) -> None:
                 helper.send_stix2_bundle(text, cleanup_inconsistent_bundle=True)
             reader.drain(helper.connect_id)
 
-        ready = [DayBundle(b, payload=t) for b, t in zip(bundles, texts, strict=True)]
+        ready = [DayBundle(b, payload=t.encode()) for b, t in zip(bundles, texts, strict=True)]
 
         def ours() -> None:
             for i, output in enumerate(ready):
