@@ -234,6 +234,33 @@ def test_lone_surrogate_escapes_are_read_as_replacement_characters(source, tmp_p
     assert_neighbour_imports(outcome)
 
 
+def test_numbers_beyond_64_bits_are_read_as_null_and_the_day_imports(source, tmp_path):
+    """``1e400`` parses as infinity and an integer of 400 digits stops the canonical JSON of an
+    id: either put the whole day in error, on every run. They read as absent values."""
+    bundle = json.loads((source / STIX).read_text(encoding="utf-8"))
+    bundle["objects"].append(
+        {"type": "autonomous-system", "spec_version": "2.1", "number": "HUGE",
+         "id": "autonomous-system--11111111-1111-4111-8111-111111111111"}
+    )  # fmt: skip
+    for obj in bundle["objects"]:
+        if obj["type"] in ("vulnerability", "relationship"):
+            obj["confidence"] = "OVERFLOW"
+    text = json.dumps(bundle).replace('"HUGE"', "9" * 400).replace('"OVERFLOW"', "1e999")
+    (source / STIX).write_text(text, encoding="utf-8")
+
+    outcome = run(source, tmp_path)
+    victim = outcome.day(VICTIM)
+    assert victim["status"] == "imported", victim
+    assert victim["artefacts"] == ["stix", "json", "markdown"]
+    objects = outcome.bundle(VICTIM)["objects"]
+    assert len([o for o in objects if o["type"] == "vulnerability"]) >= 9
+    assert all(o.get("confidence") in (None, 30) for o in objects)
+    assert not [o for o in objects if o["type"] == "autonomous-system"]
+    (warned,) = [w for w in victim["warnings"] if "beyond 64 bits" in w]
+    assert warned.startswith(f"{STIX}: ") and int(warned.split()[1]) > 90, warned
+    assert_neighbour_imports(outcome)
+
+
 def test_the_content_tab_loads_nothing_and_links_nowhere_inside_the_platform(source, tmp_path):
     append_markdown(
         source,
