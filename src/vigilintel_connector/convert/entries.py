@@ -56,10 +56,17 @@ def _field(entry: dict[str, Any], *names: str) -> Any:
     return None
 
 
+def _listed(value: Any) -> list[Any]:
+    """Upstream's list, or none where it wrote a number or a mapping instead."""
+    return value if isinstance(value, list) else []
+
+
 def _sources(entry: dict[str, Any]) -> list[dict[str, str]]:
     urls = entry.get("sources") or entry.get("source") or []
     if isinstance(urls, str):
         urls = [urls]
+    if not isinstance(urls, list):  # a number, a mapping: no URL
+        return []
     return [
         {"source_name": "VigilIntel source", "url": u.strip()}
         for u in urls if isinstance(u, str) and u.strip().startswith(("http://", "https://"))
@@ -72,7 +79,8 @@ def threat_actor(b: Builder, entry: dict[str, Any], name_keys: tuple[str, ...]) 
         if name is not None:
             b.tally.drop("placeholder-actor")
         return None
-    aliases = [a for a in entry.get("threat_actor_aliases") or [] if isinstance(a, str) and a]
+    listed = entry.get("threat_actor_aliases")
+    aliases = [a for a in _listed(listed) if isinstance(a, str) and a]
     kind = str(entry.get("threat_actor_type") or "").strip().lower().replace(" ", "-")
     origin = entry.get("threat_actor_origin")
     details = []
@@ -144,7 +152,7 @@ def entry_note(
         return None
     tags = entry.get("tags") or []
     tags = tags.split(",") if isinstance(tags, str) else tags  # "geopolitique, …": one text
-    tags = [t for t in tags if isinstance(t, str) and len(t.strip()) > 1]
+    tags = [t for t in _listed(tags) if isinstance(t, str) and len(t.strip()) > 1]
     return b.add(
         "note", f"{abstract}/{body[:200]}", abstract=abstract, content=body,
         object_refs=list(dict.fromkeys(refs)), labels=tags[:20] or None,

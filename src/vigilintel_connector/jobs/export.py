@@ -29,6 +29,7 @@ from vigilintel_connector.jobs.build import (
     stopped_by_sigterm,
 )
 from vigilintel_connector.log import Logger, StdLogger
+from vigilintel_connector.normalise.result import PROPERTY_TYPE
 from vigilintel_connector.outcome import DayOutcome, DayResult
 from vigilintel_connector.pipeline import process_days
 from vigilintel_connector.settings import Settings
@@ -61,12 +62,15 @@ _REASONS = {
     "av-verdict-domain": "antivirus verdicts read as domains (Trojan.AndroidOS.Agent.sm)",
     "government-domain": "government domains (reporters and victims, not attackers)",
     "closed-tld-domain": "domains under brand TLDs nobody else can register (fraud.read)",
+    "malformed-object": "objects whose type or id is not text",
 }
 
 
 def _reason(code: str) -> str:
     if code.startswith("warninglist:"):
         return f"indicators of values MISP's {code.split(':', 1)[1]} list knows as benign"
+    if code.startswith(PROPERTY_TYPE):
+        return f"{code.removeprefix(PROPERTY_TYPE)} values of the wrong type"
     return _REASONS.get(code, code)
 
 

@@ -135,7 +135,11 @@ def clean_refs(refs: object, ctx: DayContext) -> list[dict[str, Any]]:
         return []
     cleaned = []
     for ref in _one_url_each(refs, ctx):
-        if not isinstance(ref, dict) or not isinstance(ref.get("source_name"), str):
+        if (
+            not isinstance(ref, dict)
+            or not isinstance(ref.get("source_name"), str)
+            or not ref["source_name"]
+        ):
             ctx.changed("invalid-external-reference")
             continue
         ref = without_empty(ref)

@@ -14,8 +14,9 @@ class NoContent(Exception):
 PROPERTY = "property:"  # the prefix of a dropped property's reason
 ALIAS = "alias:"  # an alias left out of an entity
 PART = "part:"  # one name of a comma list, or a generic name replaced by its country
+PROPERTY_TYPE = "property-type:"  # a value not of the type STIX gives its property
 # Reasons that count parts of objects, not objects.
-_PARTS = (PROPERTY, ALIAS, PART)
+_PARTS = (PROPERTY, ALIAS, PART, PROPERTY_TYPE)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from vigilintel_connector.normalise.links import clean_link
 from vigilintel_connector.normalise.objects import clean_object, parent_technique
 from vigilintel_connector.normalise.properties import clean_refs, unique_refs
 from vigilintel_connector.normalise.result import Contribution, DayBundle, NoContent, Tally
+from vigilintel_connector.normalise.shape import well_typed
 from vigilintel_connector.normalise.text import join_languages, keep_languages, midnight, timestamp
 from vigilintel_connector.select.content import carries_intelligence, is_bundle
 from vigilintel_connector.source.documents import DocumentError, strict_json
@@ -208,9 +209,9 @@ def _merge_translations(
     by position and keep both texts in one object, so ``fr,en`` never makes two reports."""
     # Shallow copies suffice: only top-level text fields are replaced here, and every later
     # step builds new dicts and lists instead of changing upstream's.
-    primary = [dict(o) for o in bundles[0].get("objects", []) if isinstance(o, dict)]
+    primary = _well_typed(bundles[0], tally)
     for other in bundles[1:]:
-        others = [o for o in other.get("objects", []) if isinstance(o, dict)]
+        others = _well_typed(other, tally)
         if [o.get("type") for o in others] != [o.get("type") for o in primary]:
             tally.drop("translation-unpaired", len(others))
             continue
@@ -222,6 +223,12 @@ def _merge_translations(
                     mine[field] = join_languages(texts)
         tally.drop("merged-translation", len(others))
     return primary
+
+
+def _well_typed(bundle: dict[str, Any], tally: Tally) -> list[dict[str, Any]]:
+    objects = bundle.get("objects")
+    listed = objects if isinstance(objects, list) else []
+    return [clean for o in listed if isinstance(o, dict) and (clean := well_typed(o, tally))]
 
 
 def _emit(
