@@ -2,7 +2,8 @@
 JSON report and Markdown) with one property of every STIX object, or one key of every JSON
 report entry, given a list, a mapping, a number or null. Each of these once made the whole day
 an error, on every run, losing its other files too; the day must now import with the bad
-values removed and counted."""
+values removed and counted. ``python -m tests.support.wrong_types DAY`` probes every key of
+every file of a day with more kinds of wrong value."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.hostile import month_copy
+from tests.support.wrong_types import with_everywhere
 from vigilintel_connector.pipeline import DayOptions, process_day
 from vigilintel_connector.source.upstream import DirectoryUpstream
 
@@ -27,17 +29,9 @@ def source(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return month_copy(sample_dir, tmp_path_factory.mktemp("upstream"), "2026/06")
 
 
-def _with_everywhere(node: object, key: str, value: object) -> object:
-    if isinstance(node, dict):
-        return {k: value if k == key else _with_everywhere(v, key, value) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_with_everywhere(v, key, value) for v in node]
-    return node
-
-
 def _day_with(source: Path, path: str, key: str, value: object):
     original = (source / path).read_text(encoding="utf-8")
-    changed = _with_everywhere(json.loads(original), key, value)
+    changed = with_everywhere(json.loads(original), key, value)
     (source / path).write_text(json.dumps(changed), encoding="utf-8")
     try:
         upstream = DirectoryUpstream(source, 1 << 30)

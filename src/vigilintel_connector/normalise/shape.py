@@ -5,8 +5,8 @@ LLM-generated: one ``"source_ref": null``, ``"description": 3`` or ``"id": []`` 
 day an error, on every run, losing its other files too. A property of a known type that holds
 another kind of value is removed and counted (``property-type:<name>``), and so is an item of
 the wrong kind in a list; an object whose type or id is not text is removed
-(``malformed-object``); null reads as absent. Properties the normaliser does not read are left
-to ``normalise.allowed``.
+(``malformed-object``); null reads as absent, and one text where a list of texts belongs is a
+list of that text. Properties the normaliser does not read are left to ``normalise.allowed``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ def well_typed(obj: dict[str, Any], tally: Tally) -> dict[str, Any] | None:
             if not isinstance(value, str):
                 _wrong(clean, key, tally)
         elif key in _TEXT_LISTS:
-            if not isinstance(value, list):
+            if isinstance(value, str):  # one label or alias, not a list of characters
+                clean[key] = [value]
+                tally.change(f"text-as-list:{key}")
+            elif not isinstance(value, list):
                 _wrong(clean, key, tally)
             elif not all(isinstance(item, str) for item in value):
                 clean[key] = [item for item in value if isinstance(item, str)]
