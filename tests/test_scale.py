@@ -172,6 +172,22 @@ def test_spelled_family_names_are_found_as_with_a_leading_word_boundary(sample_d
         assert [m.span() for m in mentions._SPELLED.finditer(text)] == expected, text
 
 
+def test_names_before_a_type_word_are_found_as_with_a_leading_word_boundary(sample_dir):
+    """A name right before a type word ("Amnesia RAT") is searched capital first, its boundary
+    checked behind the capital: the same matches as the ``\\b`` form on every sample report and
+    on drawn strings that glue capitals to letters, digits, underscores, accents and "$"."""
+    type_words = mentions._BEFORE.pattern.split(r"\s+", 1)[1]
+    reference = re.compile(rf"\b({mentions._WORD})\s+{type_words}")
+    texts = [path.read_text(encoding="utf-8") for path in sorted(sample_dir.rglob("*.md"))]
+    draw = random.Random(22)
+    pieces = ["Amnesia", "xScout", "_Lumma", "9Akira", "éVidar", "$Ab", "Ab.c", " ", "\n", "-"]
+    pieces += [" RAT", " ransomware", " botnet", "s", "RATs", "A"]
+    texts += ["".join(draw.choice(pieces) for _ in range(10)) for _ in range(3_000)]
+    for text in texts:
+        expected = [m.groups() + m.span() for m in reference.finditer(text)]
+        assert [m.groups() + m.span() for m in mentions._BEFORE.finditer(text)] == expected, text
+
+
 def test_ids_and_words_are_found_as_with_leading_word_boundaries(sample_dir):
     """CVE and ATT&CK ids and "exploited" are searched letter first, the boundary checked behind
     the letter: the same as ``\\b`` + pattern + ``\\b``, on the sample and drawn strings."""
