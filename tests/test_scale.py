@@ -148,14 +148,30 @@ def test_the_c_parser_reads_nearly_every_sample_report_itself(sample_dir):
     assert deferred <= len(reports) // 10
 
 
-def test_every_type_word_holds_a_stem_so_texts_without_one_are_skipped():
-    """Family mentions are only looked for in texts holding a type word's stem: every spelling
-    the patterns accept, singular or plural, must hold one."""
-    spellings = mentions._TYPE.removeprefix("(?:").removesuffix(")").split("|")
-    spellings += re.search(r"\((backdoor\|[^)]*)\)", mentions._BEFORE.pattern).group(1).split("|")
-    for spelling in spellings:
-        for written in (spelling.replace("s?", ""), spelling.replace("s?", "s")):
-            assert any(stem in written for stem in mentions.TYPE_STEMS), written
+def test_every_type_word_starts_with_a_prefix_so_texts_without_one_are_skipped():
+    """Family mentions are looked for only where a type word's prefix starts: every spelling
+    the patterns accept, singular or plural, must start with one (or, before a name, be one)."""
+    for spelling in mentions._SPELLINGS:
+        for written in (re.sub(r"s\?", "", spelling), spelling.replace("s?", "s")):
+            assert written.startswith(mentions.TYPE_PREFIXES), written
+    before = re.search(r"\((backdoor\|[^)]*)\)", mentions._BEFORE.pattern).group(1).split("|")
+    assert set(before) <= set(mentions.TYPE_PREFIXES)
+
+
+def test_mentions_after_a_type_word_are_found_as_the_patterns_find_them_anywhere(sample_dir):
+    """The two patterns that open with a type word are tried only where one starts: the same
+    matches as ``finditer`` on every sample report and on drawn strings that glue type words to
+    letters, plurals, lists and names."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted(sample_dir.rglob("*.md"))]
+    draw = random.Random(22)
+    pieces = ["malware", "xmalwares", "RATs", "logiciels espions", "chevaux de Troie", "_loader"]
+    pieces += ["infostealer", "stealer", " Lumma", " (Vidar, XWorm)", " comme ", "é", " ", "("]
+    texts += ["".join(draw.choice(pieces) for _ in range(10)) for _ in range(3_000)]
+    for pattern in (mentions._AFTER, mentions._LISTED):
+        for text in texts:
+            starts = mentions.type_word_starts(text)
+            found = [(m.span(), m.groups()) for m in mentions._matches_from(pattern, text, starts)]
+            assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)], text
 
 
 def test_spelled_family_names_are_found_as_with_a_leading_word_boundary(sample_dir):
