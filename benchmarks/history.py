@@ -167,10 +167,14 @@ def bench_markdown_days(source: Path, since: dt.date, until: dt.date, row: Calla
     row("  in one process, one day after another", f"{alone:.1f} MB/s")
 
 
-def _markdown_days(source: Path, since: dt.date, until: dt.date) -> dict[str, object]:
-    """Seconds for the Markdown-only days: in this process one day after another, then through
-    ``process_days`` with the configured worker processes, as the connector runs them."""
-    from vigilintel_connector.day_workers import start_workers
+def _markdown_days(
+    source: Path, since: dt.date, until: dt.date, every: int = 1, workers: bool = True
+) -> dict[str, object]:
+    """Seconds for the Markdown-only days (every ``every``-th of them): through ``process_days``
+    with the configured worker processes, as the connector runs them, then in this process one
+    day after another. Without ``workers``, only the second: a run whose instructions valgrind
+    can count (see docs/performance.md, "Comparing two versions")."""
+    from vigilintel_connector.day_workers import load_catalogs, start_workers
     from vigilintel_connector.jobs.build import build_upstream, day_options
     from vigilintel_connector.log import StdLogger
     from vigilintel_connector.pipeline import process_day, process_days
@@ -186,29 +190,30 @@ def _markdown_days(source: Path, since: dt.date, until: dt.date) -> dict[str, ob
         d for d in days
         if (names := [f.file.path for f in listing.for_day(d)])
         and all(name.endswith(".md") for name in names)
-    ]  # fmt: skip
+    ][::every]  # fmt: skip
     size = sum((source / f.file.path).stat().st_size for d in markdown_only
                for f in listing.for_day(d))  # fmt: skip
-    workers = start_workers(settings.vigilintel.workers, logger)  # loads the catalogs too
-    try:
-        started = time.perf_counter()
-        for result in process_days(
-            markdown_only, listing, upstream.fetch, options, logger, workers=workers
-        ):
-            assert result.output is None or result.output.payload
-        together = time.perf_counter() - started
-    finally:
-        if workers is not None:
-            workers.close()
+    found: dict[str, object] = {"days": len(markdown_only), "mb": size / 1e6}
+    if workers:
+        pool = start_workers(settings.vigilintel.workers, logger)  # loads the catalogs too
+        try:
+            started = time.perf_counter()
+            for result in process_days(
+                markdown_only, listing, upstream.fetch, options, logger, workers=pool
+            ):
+                assert result.output is None or result.output.payload
+            found["together"] = time.perf_counter() - started
+        finally:
+            if pool is not None:
+                pool.close()
+        found["processes"] = f"{pool.count} worker processes" if pool else "one process"
+    load_catalogs()
     started = time.perf_counter()
     for day in markdown_only:
         result = process_day(day, listing.for_day(day), upstream.fetch, options)
         assert result.output is None or result.output.payload
-    return {
-        "days": len(markdown_only), "mb": size / 1e6, "alone": time.perf_counter() - started,
-        "together": together,
-        "processes": f"{workers.count} worker processes" if workers else "one process",
-    }  # fmt: skip
+    found["alone"] = time.perf_counter() - started
+    return found
 
 
 def bench_backfill(source: Path, since: dt.date, work: Path, row: Callable) -> None:
@@ -261,6 +266,10 @@ def bench_history(sample: Path, history: Path | None, work: Path, row: Callable)
     bench_backfill(history, since, work, row)
 
 
+# python -m benchmarks.history --markdown-days SOURCE SINCE UNTIL [--one-process [EVERY]]
 if __name__ == "__main__" and sys.argv[1:2] == ["--markdown-days"]:
     _source, _since, _until = Path(sys.argv[2]), *map(dt.date.fromisoformat, sys.argv[3:5])
-    print(json.dumps(_markdown_days(_source, _since, _until)))
+    os.environ["VIGILINTEL_SOURCE"] = str(_source)
+    _alone = sys.argv[5:6] == ["--one-process"]
+    _every = int(sys.argv[6]) if _alone and len(sys.argv) > 6 else 1
+    print(json.dumps(_markdown_days(_source, _since, _until, _every, workers=not _alone)))
