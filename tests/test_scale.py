@@ -223,6 +223,20 @@ def test_ids_and_words_are_found_as_with_leading_word_boundaries(sample_dir):
             assert bool(fast.fullmatch(text)) == bool(reference.fullmatch(text)), text
 
 
+def test_cve_ids_found_from_their_hyphen_are_the_ids_the_pattern_finds(sample_dir):
+    """CVE ids are found from their first hyphen, "CVE" checked behind it: the same ids, in
+    the same order, as ``terms.CVE`` upper-cased, on every sample report and on drawn strings
+    that glue ids to letters, digits, accents and underscores, in every letter case."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted(sample_dir.rglob("*.md"))]
+    draw = random.Random(22)
+    pieces = ["CVE-2024-1234", "cve-2025-12345", "cVe-2023-99999", "CVE-202-1234", "CVE-2024-123"]
+    pieces += ["x", "É", "_", "-", "9", " ", "CVE", "-2024-5678", "\u0131", "\u212a"]
+    texts += ["".join(draw.choice(pieces) for _ in range(8)) for _ in range(3_000)]
+    for text in texts:
+        expected = list(dict.fromkeys(m.upper() for m in terms.CVE.findall(text)))
+        assert terms.cve_ids(text) == expected, text
+
+
 def test_texts_skipped_for_campaigns_are_texts_the_pattern_finds_nothing_in(sample_dir):
     """An article is tested for a campaign word before the pattern reads it: every text the
     pattern finds something in passes the test, whatever the case of its letters."""

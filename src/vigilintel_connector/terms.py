@@ -15,6 +15,11 @@ TECHNIQUE_PATTERN = r"T\d{4}(?:\.\d{3})?"
 # position of a text; written first letter first, with the boundary checked behind that letter,
 # the engine skips from one such letter to the next (the same matches, 2 and 17 times faster).
 CVE = re.compile(rf"C(?<=\bC){CVE_PATTERN[1:]}\b", re.IGNORECASE)
+# The same ids found from their first hyphen, "CVE" checked behind it: a text has far fewer
+# hyphens than c's, and the engine skips to a literal first character faster than to a
+# case-insensitive one (five times faster on upstream's Markdown). No other letter folds to c,
+# v or e, so the classes match what ``re.IGNORECASE`` does.
+_CVE_FROM_HYPHEN = re.compile(rf"-(?<=\b[Cc][Vv][Ee]-){CVE_PATTERN[4:]}\b")
 # The same, for scanning upper-cased raw bytes fast (word boundaries are checked by the caller).
 CVE_PATTERN_BYTES = re.compile(CVE_PATTERN.encode())
 
@@ -25,6 +30,12 @@ TACTIC = re.compile(r"\bTA\d{4}\b")
 HASH_LENGTHS = {"MD5": 32, "SHA-1": 40, "SHA-256": 64, "SHA-512": 128}
 HASH_BY_LENGTH = {length: name for name, length in HASH_LENGTHS.items()}
 _HASH_SPELLINGS = {"SHA1": "SHA-1", "SHA256": "SHA-256", "SHA512": "SHA-512"}
+
+
+def cve_ids(text: str) -> list[str]:
+    """The CVE ids ``text`` names (``CVE``'s matches), upper-cased, each once, in order."""
+    found = _CVE_FROM_HYPHEN.finditer(text)
+    return list(dict.fromkeys(text[m.start() - 3 : m.end()].upper() for m in found))
 
 
 def hash_algorithm(name: object) -> str | None:

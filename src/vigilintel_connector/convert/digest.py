@@ -22,7 +22,7 @@ from vigilintel_connector.convert.shared import locations, techniques, texts_of,
 from vigilintel_connector.normalise.result import Contribution, NoContent
 from vigilintel_connector.source.documents import DocumentError, EmptyDocument
 from vigilintel_connector.source.periods import Period
-from vigilintel_connector.terms import CVE
+from vigilintel_connector.terms import cve_ids
 
 _SUMMARY_TITLES = {"fr": "resume executif", "en": "executive summary"}
 _HALVES = {
@@ -205,7 +205,7 @@ def digest_json_contribution(
     _regulation(b, document)
     refs += _targets(b, document)
     _notes(b, document, refs)
-    for cve in dict.fromkeys(m.upper() for t in texts_of(document) for m in CVE.findall(t)):
+    for cve in dict.fromkeys(c for t in texts_of(document) for c in cve_ids(t)):
         vulnerability(b, cve)
     if not any(o["type"] not in ("note", "relationship") for o in b.objects.values()):
         raise NoContent("digest without intelligence")
@@ -239,7 +239,7 @@ def digest_markdown_contribution(
         if title.startswith(_GEOGRAPHY_TITLES):
             locations(b, section.text())
     whole = root.text()
-    for cve in dict.fromkeys(m.upper() for m in CVE.findall(whole)):
+    for cve in cve_ids(whole):
         vulnerability(b, cve)
     techniques(b, whole, None)
     if not any(o["type"] != "relationship" for o in b.objects.values()):

@@ -28,7 +28,7 @@ from vigilintel_connector.convert.shared import (
     victim_name,
     vulnerability,
 )
-from vigilintel_connector.terms import CVE, hash_algorithm, is_empty
+from vigilintel_connector.terms import CVE, cve_ids, hash_algorithm, is_empty
 from vigilintel_connector.vocabulary import is_placeholder_name
 
 _THREAT_ACTOR_TYPES = frozenset(THREAT_ACTOR_TYPE)  # STIX 2.1's open vocabulary
@@ -251,7 +251,7 @@ def _convert_breach(b: Builder, entry: dict[str, Any]) -> None:
 
 
 def _convert_vulnerability(b: Builder, entry: dict[str, Any]) -> None:
-    cves = list(dict.fromkeys(m.upper() for m in CVE.findall(str(entry.get("cve_id") or ""))))
+    cves = cve_ids(str(entry.get("cve_id") or ""))
     if not cves:
         b.tally.drop("non-cve-vulnerability")
         return

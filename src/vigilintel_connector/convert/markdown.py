@@ -34,7 +34,7 @@ from vigilintel_connector.convert.shared import (
 )
 from vigilintel_connector.normalise.result import Contribution, NoContent
 from vigilintel_connector.source.documents import DocumentError, EmptyDocument
-from vigilintel_connector.terms import CVE
+from vigilintel_connector.terms import cve_ids
 
 # Section titles that are never articles (folded, matched at the start).
 _NOT_ARTICLES = (
@@ -79,7 +79,7 @@ def markdown_contribution(content: bytes, day: dt.date, path: str) -> Contributi
         _whole_text(b, root)
     # Whatever the layout, every CVE and technique id the report names is in the day's bundle.
     whole = root.text()
-    for cve in dict.fromkeys(m.upper() for m in CVE.findall(whole)):
+    for cve in cve_ids(whole):
         vulnerability(b, cve)
     techniques(b, whole, None)
     objects = list(b.objects.values())
@@ -143,7 +143,7 @@ def _article(b: Builder, article: Section) -> None:
         benign = value in parts.benign
         refs.extend(observable_with_indicator(b, kind, value, indicated, benign))
     attacker = exploiter(text, only_actor, the_family(named))
-    for cve in dict.fromkeys(m.upper() for m in CVE.findall(text)):
+    for cve in cve_ids(text):
         refs.append(vulnerability(b, cve))
         b.relate(attacker, "targets", refs[-1])
     refs.extend(locations(b, f"{article.title}\n{text}"))
@@ -210,7 +210,7 @@ def synthesis_table(b: Builder, title: str, table: Table) -> None:
 
 def _vulnerability_row(b: Builder, cve_cell: str, record: dict[str, str]) -> None:
     product = plain(fields.cell(record, "produit", "product") or "")
-    for cve in dict.fromkeys(m.upper() for m in CVE.findall(cve_cell)):
+    for cve in cve_ids(cve_cell):
         vulnerability(
             b, cve,
             description=f"Affected: {product}" if product else None,
