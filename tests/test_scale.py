@@ -253,6 +253,24 @@ def test_texts_skipped_for_campaigns_are_texts_the_pattern_finds_nothing_in(samp
     assert found > 50
 
 
+def test_campaign_words_are_matched_where_they_start_as_the_pattern_finds_them(sample_dir):
+    """The campaign pattern is tried only where "campa", "opera" or "opéra" starts in the
+    lower-cased text: the same matches as ``finditer`` on every sample report and on drawn
+    strings in every letter case, with letters that lower-case to two characters ("İ")."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted(sample_dir.rglob("*.md"))]
+    draw = random.Random(22)
+    pieces = ["CAMPAGNE", "Campaign", "OPÉRATION", "opÉration", "Operation", "campagne", "Op"]
+    pieces += ["ération", " ", "Endgame", "Railway/X", "baptisée ", "x", "\u0131", "\u0130"]
+    pieces += ["\u212a", "\u03a3", "«", "*", "campagne Railway", "OPÉRATION Magnus", "xcampaign Ab"]
+    texts += ["".join(draw.choice(pieces) for _ in range(7)) for _ in range(3_000)]
+    matched = 0
+    for text in texts:
+        expected = [(m.span(), m.groups()) for m in mentions._CAMPAIGN.finditer(text)]
+        matched += bool(expected)
+        assert [(m.span(), m.groups()) for m in mentions.campaign_matches(text)] == expected, text
+    assert matched > 500
+
+
 def _inline_text_by_markdown_it(source: str) -> str:
     """What ``plain`` answered before its shortcut for bold labels: markdown-it-py's text."""
     if inline.MARKUP.isdisjoint(source):

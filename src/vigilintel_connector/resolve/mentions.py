@@ -119,8 +119,12 @@ def malware_mentions(text: str) -> list[str]:
 
 def type_word_starts(text: str) -> list[int]:
     """Where a type word may start in ``text``, in order (see ``TYPE_PREFIXES``)."""
+    return _starts_of(text, TYPE_PREFIXES)
+
+
+def _starts_of(text: str, prefixes: tuple[str, ...]) -> list[int]:
     found: set[int] = set()
-    for prefix in TYPE_PREFIXES:
+    for prefix in prefixes:
         at = text.find(prefix)
         while at != -1:
             found.add(at)
@@ -167,19 +171,33 @@ _CAMPAIGN = re.compile(
 _CAMPAIGN_STEMS = ("campa", "operat", "opérat")
 
 
+# Where each match of ``_CAMPAIGN`` starts, lower-cased: where lower-casing writes each
+# character as one character, these are found at the text's own positions (as in
+# ``type_word_starts``), and the pattern is tried there only.
+_CAMPAIGN_STARTS = ("campa", "opera", "opéra")
+
+
 def may_name_a_campaign(text: str) -> bool:
     """A quick test: two thirds of the articles name no campaign nor operation."""
     lowered = text.lower()
     return any(stem in lowered for stem in _CAMPAIGN_STEMS)
 
 
+def campaign_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_CAMPAIGN.finditer(text)``, the pattern tried only where a match can start."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return _matches_from(_CAMPAIGN, text, _starts_of(lowered, _CAMPAIGN_STARTS))
+    if may_name_a_campaign(text):  # "İ" lower-cases to two characters: positions shift
+        return _CAMPAIGN.finditer(text)
+    return iter(())
+
+
 def campaign_mentions(text: str) -> list[str]:
     """Campaigns an article's prose names ("la campagne Railway/EvilTokens"); an operation
     keeps its word ("Operation Endgame"), so French and English spellings meet."""
     found: list[str] = []
-    if not may_name_a_campaign(text):
-        return found
-    for match in _CAMPAIGN.finditer(text):
+    for match in campaign_matches(text):
         name = match.group(1).rstrip(".,;:-")
         if match.group(0).lower().startswith(("op", "opé")):
             name = f"Operation {name}"
