@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 import re
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.support.upstream_server import Fault, serving
 from vigilintel_connector.deliver.opencti import HelperStateStore
 from vigilintel_connector.normalise import ids
 from vigilintel_connector.pipeline import DayOptions, process_day
+from vigilintel_connector.resolve import mentions
 from vigilintel_connector.source.upstream import DirectoryUpstream
 from vigilintel_connector.state import load_state
 
@@ -74,6 +76,23 @@ def test_redos_shaped_markdown_is_read_in_seconds_and_megabytes(source, tmp_path
     victim = outcome.day(VICTIM)
     assert victim["status"] == "imported" and "markdown" in victim["artefacts"], victim
     assert_neighbour_imports(outcome)
+
+
+@pytest.mark.parametrize(
+    ("read", "words"),
+    [(mentions.malware_mentions, "RAT malware "), (mentions.campaign_mentions, "campagne ")],
+)
+def test_an_article_of_type_or_campaign_words_is_read_in_bounded_memory(read, words):
+    """Family and campaign patterns are tried where their words start, found one after another:
+    2 MB of such words (half a million places) are never held as a list of places."""
+    text = words * (2_000_000 // len(words))
+    tracemalloc.start()
+    try:
+        read(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(text) + 4_000_000, peak  # at most a lower-cased copy of the text
 
 
 def test_a_markdown_of_list_lines_is_refused_by_its_bound_and_the_day_keeps_its_json(

@@ -169,7 +169,7 @@ def test_mentions_after_a_type_word_are_found_as_the_patterns_find_them_anywhere
     texts += ["".join(draw.choice(pieces) for _ in range(10)) for _ in range(3_000)]
     for pattern in (mentions._AFTER, mentions._LISTED):
         for text in texts:
-            starts = mentions.type_word_starts(text)
+            starts = mentions._starts_of(text, mentions.TYPE_PREFIXES)
             found = [(m.span(), m.groups()) for m in mentions._matches_from(pattern, text, starts)]
             assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)], text
 

@@ -10,8 +10,9 @@ drops products, common words and generic names.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from vigilintel_connector.limits import MENTIONS_PER_TEXT
 from vigilintel_connector.resolve import index
@@ -87,8 +88,8 @@ def malware_mentions(text: str) -> list[str]:
     """The family names written next to a malware word in ``text``, each once, in order."""
     # (name, written after its type word in lower-case prose: "le malware Ploutus")
     found: list[tuple[str, bool]] = []
-    starts = type_word_starts(text)
-    for match in _matches_from(_AFTER, text, starts):
+    typed = [prefix for prefix in TYPE_PREFIXES if prefix in text]
+    for match in _matches_from(_AFTER, text, _starts_of(text, typed)):
         found.append((match.group(1), True))
         if len(found) >= MENTIONS_PER_TEXT:
             break
@@ -96,10 +97,10 @@ def malware_mentions(text: str) -> list[str]:
         word = match.group(0)
         if glued_type(word) or _known_family(word):
             found.append((word, True))  # "AsyncRAT", "LampoRAT", "ShadowPad", "PlugX"
-    for match in _matches_from(_LISTED, text, starts):
+    for match in _matches_from(_LISTED, text, _starts_of(text, typed)):
         items = (i.strip() for i in match.group(1).split(","))
         found.extend((i, False) for i in items if _LIST_ITEM.match(i))
-    for match in _BEFORE.finditer(text) if starts else ():
+    for match in _BEFORE.finditer(text) if typed else ():
         name, kind = match.group(1), match.group(2)
         previous = text[max(0, match.start() - 40) : match.start()].split()
         if previous and previous[-1][:1].isupper():
@@ -117,23 +118,25 @@ def malware_mentions(text: str) -> list[str]:
     return kept
 
 
-def type_word_starts(text: str) -> list[int]:
-    """Where a type word may start in ``text``, in order (see ``TYPE_PREFIXES``)."""
-    return _starts_of(text, TYPE_PREFIXES)
+def _starts_of(text: str, prefixes: Iterable[str]) -> Iterator[int]:
+    """Where one of ``prefixes`` starts in ``text``, in order, each place once. Lazy: a hostile
+    article of a million type words is never held as a list of places."""
+    previous = -1
+    for at in heapq.merge(*(_places(text, prefix) for prefix in prefixes)):
+        if at != previous:
+            previous = at
+            yield at
 
 
-def _starts_of(text: str, prefixes: tuple[str, ...]) -> list[int]:
-    found: set[int] = set()
-    for prefix in prefixes:
-        at = text.find(prefix)
-        while at != -1:
-            found.add(at)
-            at = text.find(prefix, at + 1)
-    return sorted(found)
+def _places(text: str, prefix: str) -> Iterator[int]:
+    at = text.find(prefix)
+    while at != -1:
+        yield at
+        at = text.find(prefix, at + 1)
 
 
 def _matches_from(
-    pattern: re.Pattern[str], text: str, starts: list[int]
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
 ) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)`` for a pattern whose every match begins at one of ``starts``:
     the first match at or after the end of the last one (``match`` reads the text before its
@@ -173,7 +176,7 @@ _CAMPAIGN_STEMS = ("campa", "operat", "opérat")
 
 # Where each match of ``_CAMPAIGN`` starts, lower-cased: where lower-casing writes each
 # character as one character, these are found at the text's own positions (as in
-# ``type_word_starts``), and the pattern is tried there only.
+# ``malware_mentions``), and the pattern is tried there only.
 _CAMPAIGN_STARTS = ("campa", "opera", "opéra")
 
 
