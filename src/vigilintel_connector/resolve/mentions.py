@@ -169,21 +169,17 @@ _CAMPAIGN = re.compile(
 )
 
 
-# What every match of ``_CAMPAIGN`` holds once lower-cased (none of these letters is one whose
+# How every match of ``_CAMPAIGN`` starts, lower-cased (none of these letters is one whose
 # lower case ``str.lower`` writes otherwise than the regex engine compares it, as "İ" is).
-_CAMPAIGN_STEMS = ("campa", "operat", "opérat")
-
-
-# Where each match of ``_CAMPAIGN`` starts, lower-cased: where lower-casing writes each
-# character as one character, these are found at the text's own positions (as in
-# ``malware_mentions``), and the pattern is tried there only.
+# Where lower-casing writes each character as one character, they are found at the text's own
+# positions (as in ``malware_mentions``), and the pattern is tried there only.
 _CAMPAIGN_STARTS = ("campa", "opera", "opéra")
 
 
 def may_name_a_campaign(text: str) -> bool:
     """A quick test: two thirds of the articles name no campaign nor operation."""
     lowered = text.lower()
-    return any(stem in lowered for stem in _CAMPAIGN_STEMS)
+    return any(start in lowered for start in _CAMPAIGN_STARTS)
 
 
 def campaign_matches(text: str) -> Iterator[re.Match[str]]:
